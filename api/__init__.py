@@ -1,0 +1,1 @@
+"""The HTTP API's conventions (errors, permissions, pagination) and its versioned URLs."""

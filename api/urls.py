@@ -1,0 +1,23 @@
+"""Version 1 of the API: every endpoint lives under `/api/v1/`."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .health import HealthApi
+
+app_name = "v1"
+
+urlpatterns = [
+    path("health/", HealthApi.as_view(), name="health"),
+    path(
+        "schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="v1:schema", permission_classes=[], authentication_classes=[]
+        ),
+        name="docs",
+    ),
+    path("", include("partners.api.urls")),
+]

@@ -1,0 +1,39 @@
+"""The one list of audited actions and their outcomes."""
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_IN_LOCKED = "sign_in_locked", "Sign-in locked out"
+    TOKEN_ISSUED = "token_issued", "API token issued"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    PARTNER_CREATED = "partner_created", "Partner created"
+    PARTNER_UPDATED = "partner_updated", "Partner updated"
+    PARTNER_SUSPENDED = "partner_suspended", "Partner suspended"
+    PARTNER_REACTIVATED = "partner_reactivated", "Partner reactivated"
+    PERSON_CREATED = "person_created", "Person created"
+    PERSON_UPDATED = "person_updated", "Person updated"
+    PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
+    KEY_CREATED = "key_created", "Adapter key created"
+    KEY_REVOKED = "key_revoked", "Adapter key revoked"
+    GRANT_CREATED = "grant_created", "Grant created"
+    GRANT_REVOKED = "grant_revoked", "Grant revoked"
+    REQUEST_DENIED = "request_denied", "Request denied"
+    SIGNATURE_REJECTED = "signature_rejected", "Adapter signature rejected"
+    PLAINTEXT_REVEALED = "plaintext_revealed", "Plaintext revealed"
+    AUDIT_EXPORTED = "audit_exported", "Audit log exported"
+
+
+class Outcome(models.TextChoices):
+    ALLOWED = "allowed", "Allowed"
+    DENIED = "denied", "Denied"
+    ERROR = "error", "Error"
+
+
+class ActorType(models.TextChoices):
+    PERSON = "person", "Person"
+    ADAPTER = "adapter", "Adapter"
+    ANONYMOUS = "anonymous", "Anonymous"
+    SYSTEM = "system", "System (command or task)"

@@ -1,0 +1,28 @@
+"""The embedded default: SQLite and a file-system Celery broker, no server to install.
+
+Everything it writes (database, broker folders, the local master key) lives under `var/`.
+"""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+VAR_DIR.mkdir(exist_ok=True)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# A development-only key, made fresh per checkout; production refuses to start without its own.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="afx-local-development-key-not-for-production")
+
+# The embedded default makes its own master key on first need and says where.
+AFX_MASTER_KEY_FILE = env("AFX_MASTER_KEY_FILE", default=str(VAR_DIR / "master.key"))
+AFX_MASTER_KEY_AUTOCREATE = True
+
+_broker_dir = VAR_DIR / "broker"
+for _sub in ("queue", "processed"):
+    (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_broker_dir / "queue"),
+    "data_folder_out": str(_broker_dir / "queue"),
+    "processed_folder": str(_broker_dir / "processed"),
+    "store_processed": False,
+    "polling_interval": 0.05,
+}

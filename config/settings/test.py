@@ -1,0 +1,10 @@
+"""Test settings: the embedded default, with a fast password hasher.
+
+`DATABASE_URL` and `CELERY_BROKER_URL` switch the integration suite onto PostgreSQL and a
+real broker.
+"""
+
+from .local import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,229 @@
+"""The Django admin for administrators: every write goes through `partners.services`, so it
+is validated and audited exactly like the commands and the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from guardian.admin import GuardedModelAdmin
+from guardian.forms import GroupObjectPermissionsForm
+
+from api.exceptions import DomainError
+
+from . import services
+from .choices import PERSON_ROLES, Delivery, PartnerKind, PartnerStatus, RequestKind
+from .models import AdapterKey, Grant, Partner, Person
+
+DEFAULT_GRANT_LIFETIME = timedelta(days=90)
+
+
+def _run(request: HttpRequest, action: Any, **kwargs: Any) -> Any:
+    """Call a service as the signed-in administrator; show a refusal as an admin message."""
+    try:
+        return action(actor=request.user, **kwargs)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return None
+
+
+class PartnerForm(forms.ModelForm):
+    answers = forms.MultipleChoiceField(choices=RequestKind.choices, required=False)
+    delivery = forms.ChoiceField(choices=[("", "-"), *Delivery.choices], required=False)
+
+    class Meta:
+        model = Partner
+        fields = ["code", "name", "kind", "delivery", "webhook_url", "answers"]
+
+
+def grant_form_for(request: HttpRequest) -> type[GroupObjectPermissionsForm]:
+    """Guardian's group object-permission form, with an expiry and a legal basis, saving
+    through `grant_create` / `grant_revoke` as the signed-in administrator."""
+
+    class GrantPermissionsForm(GroupObjectPermissionsForm):
+        expires_at = forms.DateTimeField(initial=lambda: timezone.now() + DEFAULT_GRANT_LIFETIME)
+        legal_basis = forms.CharField(max_length=300, required=False)
+
+        def save_obj_perms(self) -> None:
+            chosen = set(self.cleaned_data[self.get_obj_perms_field_name()])
+            held = set(self.get_obj_perms_field_initial())
+            unit = self.group.partner
+            for codename in held - chosen:
+                grant = Grant.objects.get(group=self.group, content_object=self.obj, permission__codename=codename)
+                _run(request, services.grant_revoke, grant=grant)
+            for codename in chosen:
+                _run(
+                    request,
+                    services.grant_create,
+                    unit=unit,
+                    partner=self.obj,
+                    kind=codename.removeprefix("send_"),
+                    expires_at=self.cleaned_data["expires_at"],
+                    legal_basis=self.cleaned_data["legal_basis"],
+                )
+
+    return GrantPermissionsForm
+
+
+@admin.register(Partner)
+class PartnerAdmin(GuardedModelAdmin):
+    form = PartnerForm
+    list_display = ["code", "name", "kind", "status", "delivery"]
+    list_filter = ["kind", "status", "delivery"]
+    search_fields = ["code", "name"]
+    actions = ["suspend", "reactivate", "issue_adapter_key"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Created through the service; afterwards only suspension and grants change it.
+        return ["code", "name", "kind", "status", "delivery", "webhook_url", "answers"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
+        if change:
+            return
+        created = _run(
+            request,
+            services.partner_create,
+            code=obj.code,
+            name=obj.name,
+            kind=obj.kind,
+            delivery=obj.delivery,
+            webhook_url=obj.webhook_url,
+            answers=form.cleaned_data["answers"],
+        )
+        if created is not None:
+            obj.pk = created.pk
+
+    def get_obj_perms_manage_group_form(self, request: HttpRequest) -> type[GroupObjectPermissionsForm]:
+        return grant_form_for(request)
+
+    @admin.action(description="Suspend: stop all traffic of the selected partners")
+    def suspend(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
+        for partner in partners:
+            _run(request, services.partner_set_status, partner=partner, status=PartnerStatus.SUSPENDED)
+
+    @admin.action(description="Reactivate the selected partners")
+    def reactivate(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
+        for partner in partners:
+            _run(request, services.partner_set_status, partner=partner, status=PartnerStatus.ACTIVE)
+
+    @admin.action(description="Issue an adapter key (shown once)")
+    def issue_adapter_key(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
+        for partner in partners:
+            issued = _run(request, services.adapter_key_create, partner=partner, label="admin")
+            if issued is not None:
+                messages.warning(
+                    request,
+                    f"{partner.code}: AFX_API_KEY={issued.api_key} AFX_SIGNING_SECRET={issued.signing_secret} "
+                    "(shown once; store them now)",
+                )
+
+
+class PersonForm(forms.ModelForm):
+    role = forms.ChoiceField(choices=[(r.value, r.label) for r in PERSON_ROLES])
+
+    class Meta:
+        model = Person
+        fields = ["username", "partner", "role"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    form = PersonForm
+    list_display = ["username", "partner", "role", "is_active"]
+    list_filter = ["role", "is_active", "partner__kind"]
+    search_fields = ["username"]
+    actions = ["deactivate"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["username", "partner", "role", "is_active", "date_joined", "last_login"] if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_readonly_fields(request, obj) or ["username", "partner", "role"]
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        if change:
+            return
+        result = _run(
+            request, services.person_create, partner=obj.partner, username=obj.username, role=form.cleaned_data["role"]
+        )
+        if result is not None:
+            person, password = result
+            obj.pk = person.pk
+            messages.warning(request, f"Initial password for {person.username} (shown once): {password}")
+
+    @admin.action(description="Deactivate: no more sign-ins, tokens revoked")
+    def deactivate(self, request: HttpRequest, people: QuerySet[Person]) -> None:
+        for person in people:
+            _run(request, services.person_deactivate, person=person)
+
+
+@admin.register(AdapterKey)
+class AdapterKeyAdmin(admin.ModelAdmin):
+    list_display = ["key_id", "partner", "label", "created_at", "revoked_at", "last_used_at"]
+    list_filter = ["partner"]
+    fields = ["key_id", "partner", "label", "created_at", "created_by", "revoked_at", "last_used_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # issued from the partner list, where the secrets are shown once
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, keys: QuerySet[AdapterKey]) -> None:
+        for key in keys:
+            _run(request, services.adapter_key_revoke, key=key)
+
+
+class GrantForm(forms.Form):
+    unit = forms.ModelChoiceField(Partner.objects.filter(kind=PartnerKind.POLICE_UNIT))
+    partner = forms.ModelChoiceField(Partner.objects.exclude(kind=PartnerKind.POLICE_UNIT))
+    kind = forms.ChoiceField(choices=RequestKind.choices)
+    expires_at = forms.DateTimeField(initial=lambda: timezone.now() + DEFAULT_GRANT_LIFETIME)
+    legal_basis = forms.CharField(max_length=300, required=False)
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
+    list_display = ["id", "unit_code", "content_object", "request_kind", "expires_at", "legal_basis"]
+    list_filter = ["permission__codename"]
+    list_select_related = ["group", "content_object", "permission"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        return GrantForm if obj is None else super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["group", "permission", "content_object", "expires_at", "legal_basis", "granted_at"] if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_readonly_fields(request, obj) or list(GrantForm.base_fields)
+
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
+        return form.cleaned_data
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        grant = _run(request, services.grant_create, **form.cleaned_data)
+        form.instance = grant
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:
+        pass  # the audit log records it; the admin's own log would need a saved object
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        return self.response_post_save_add(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Grant) -> None:
+        _run(request, services.grant_revoke, grant=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grant]) -> None:
+        for grant in queryset:
+            _run(request, services.grant_revoke, grant=grant)

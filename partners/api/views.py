@@ -1,0 +1,179 @@
+"""The registry's API: sign-in tokens, who am I, partners, people, adapter keys and grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from knox.auth import TokenAuthentication
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from api.exceptions import DomainError
+from api.pagination import NewestCreatedCursorPagination
+from api.permissions import EVERY_PERSON, EVERY_ROLE, RoleAllowed
+from api.views import RestrictedListApi, RestrictedRetrieveApi
+from partners import services
+from partners.choices import Role
+from partners.models import AdapterKey, Grant, Partner, Person
+
+from .serializers import (
+    AdapterKeyOutputSerializer,
+    GrantOutputSerializer,
+    MeOutputSerializer,
+    PartnerOutputSerializer,
+    PersonOutputSerializer,
+    TokenInputSerializer,
+    TokenOutputSerializer,
+)
+
+
+class SignInRefused(DomainError):
+    status_code: int = status.HTTP_401_UNAUTHORIZED
+    code = "invalid_credentials"
+    audited = True  # the failed sign-in is already recorded by partners.signals
+
+
+class SignInLocked(SignInRefused):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "sign_in_locked"
+
+
+class TokenApi(APIView):
+    """`POST` exchanges a username and password for an expiring token; `DELETE` revokes the
+    token that signs the request. Failed attempts are throttled per address and locked out
+    per username and address by django-axes."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "sign_in"
+    allowed_roles = EVERY_PERSON
+
+    def get_authenticators(self) -> list[Any]:
+        # `self.request` is still Django's request here: DRF asks before wrapping it.
+        return [TokenAuthentication()] if self.request.method == "DELETE" else []
+
+    def get_permissions(self) -> list[Any]:
+        return [RoleAllowed()] if self.request.method == "DELETE" else [AllowAny()]
+
+    @extend_schema(request=TokenInputSerializer, responses={201: TokenOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            raise SignInLocked("Too many failed sign-ins; try again later.")
+        if not isinstance(person, Person):
+            raise SignInRefused("The username or password is wrong, or the account is inactive.")
+        token, expires_at = services.token_issue(person=person)
+        return Response(TokenOutputSerializer({"token": token, "expires_at": expires_at}).data, status=201)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.token_revoke(person=request.user, token=request.auth)  # type: ignore[arg-type]
+        return Response(status=204)
+
+
+class MeApi(APIView):
+    """Who the caller is: for people and adapters alike."""
+
+    allowed_roles = EVERY_ROLE
+
+    @extend_schema(responses=MeOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeOutputSerializer(request.user).data)
+
+
+class PartnerListApi(RestrictedListApi):
+    model = Partner
+    serializer_class = PartnerOutputSerializer
+    allowed_roles = EVERY_ROLE
+    pagination_class = None  # a registry of at most a few thousand rows, ordered by code
+
+
+class PartnerDetailApi(RestrictedRetrieveApi):
+    model = Partner
+    serializer_class = PartnerOutputSerializer
+    allowed_roles = EVERY_ROLE
+    lookup_field = "code"
+
+
+class PartnerStatusApi(RestrictedRetrieveApi):
+    """`POST .../suspend/` or `.../reactivate/`: stop or restart all of a partner's traffic."""
+
+    model = Partner
+    serializer_class = PartnerOutputSerializer
+    allowed_roles = frozenset({Role.ADMINISTRATOR})
+    lookup_field = "code"
+    new_status: str = ""
+
+    @extend_schema(request=None, responses=PartnerOutputSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        partner = services.partner_set_status(
+            actor=request.user, partner=self.get_object(), status=self.new_status
+        )
+        return Response(PartnerOutputSerializer(partner).data)
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.http_method_not_allowed(request)
+
+
+class PersonListApi(RestrictedListApi):
+    model = Person
+    serializer_class = PersonOutputSerializer
+    allowed_roles = EVERY_PERSON
+
+
+class PersonDetailApi(RestrictedRetrieveApi):
+    model = Person
+    serializer_class = PersonOutputSerializer
+    allowed_roles = EVERY_PERSON
+    lookup_field = "username"
+
+
+class AdapterKeyListApi(RestrictedListApi):
+    model = AdapterKey
+    serializer_class = AdapterKeyOutputSerializer
+    allowed_roles = frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.OPERATOR, Role.ADAPTER})
+    pagination_class = NewestCreatedCursorPagination
+
+
+class GrantListApi(RestrictedListApi):
+    """Grants as the caller may see them; `?active=true` keeps only unexpired ones."""
+
+    model = Grant
+    serializer_class = GrantOutputSerializer
+    allowed_roles = EVERY_ROLE
+
+    def get_queryset(self) -> Any:
+        grants: Any = super().get_queryset().select_related("group", "permission", "content_object")
+        if self.request.query_params.get("active") == "true":
+            grants = grants.active()
+        return grants
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+class GrantDetailApi(RestrictedRetrieveApi):
+    model = Grant
+    serializer_class = GrantOutputSerializer
+    allowed_roles = EVERY_ROLE
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+class AdapterMeApi(APIView):
+    """What an adapter needs to know about itself: its partner, delivery and request kinds."""
+
+    allowed_roles = frozenset({Role.ADAPTER})
+
+    @extend_schema(responses=MeOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeOutputSerializer(request.user).data)

@@ -1,0 +1,24 @@
+from typing import Any
+
+from partners.management.base import RegistryCommand
+from partners.models import AdapterKey
+
+
+class Command(RegistryCommand):
+    help = "List adapter keys by key id (never their secrets), with their state."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.table(
+            ["KEY_ID", "PARTNER", "STATE", "CREATED", "LAST_USED", "LABEL"],
+            [
+                [
+                    k.key_id,
+                    k.partner.code,
+                    "revoked" if k.is_revoked else "active",
+                    f"{k.created_at:%Y-%m-%d %H:%M}",
+                    f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "-",
+                    k.label or "-",
+                ]
+                for k in AdapterKey.objects.select_related("partner")
+            ],
+        )

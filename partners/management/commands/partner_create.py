@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from partners import services
+from partners.choices import Delivery, PartnerKind, RequestKind
+from partners.management.base import RegistryCommand
+
+
+class Command(RegistryCommand):
+    help = (
+        "Register a partner: a police unit, bank, payment platform, telecom, oversight body or the exchange."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("code", help="Stable code, e.g. cq-afc or alipay.")
+        parser.add_argument("name")
+        parser.add_argument("--kind", required=True, choices=PartnerKind.values)
+        parser.add_argument("--delivery", default="", choices=["", *Delivery.values])
+        parser.add_argument("--webhook-url", default="")
+        parser.add_argument("--answers", nargs="*", default=[], choices=RequestKind.values)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        partner = services.partner_create(
+            actor=self.actor,
+            code=options["code"],
+            name=options["name"],
+            kind=options["kind"],
+            delivery=options["delivery"],
+            webhook_url=options["webhook_url"],
+            answers=options["answers"],
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Created partner {partner.code} ({partner.get_kind_display()}).")
+        )

@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from partners import services
+from partners.choices import PERSON_ROLES
+from partners.management.base import RegistryCommand
+
+
+class Command(RegistryCommand):
+    help = "Create a person of a partner in a role; prints the initial password once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--partner", required=True, help="The partner's code.")
+        parser.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        person, password = services.person_create(
+            actor=self.actor,
+            partner=self.partner(options["partner"]),
+            username=options["username"],
+            role=options["role"],
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {person.role} {person.username} of {person.partner.code}.")
+        )
+        self.stdout.write(f"Initial password (shown once): {password}")

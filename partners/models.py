@@ -1,0 +1,167 @@
+"""The partner registry: partners, the people and adapter keys that act for them, grants."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from guardian.managers import GroupObjectPermissionManager
+from guardian.models import GroupObjectPermissionBase
+
+from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, Role, send_permission
+from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+class Partner(models.Model):
+    """A police unit, bank, payment platform, telecom operator, oversight body or the exchange.
+
+    Its `code` is stable and is what the API and adapters use. Suspending a partner stops all
+    of its traffic at once: its people and adapters are refused, and nobody may send to it.
+    Each partner has a group: guardian grants are given to a police unit's group.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=PartnerKind.choices)
+    status = models.CharField(max_length=12, choices=PartnerStatus.choices, default=PartnerStatus.ACTIVE)
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, blank=True)
+    webhook_url = models.URLField(blank=True)
+    answers = models.JSONField(default=list, blank=True, help_text="Request kinds this partner answers.")
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="partner")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        permissions = [
+            (send_permission(k.value), f"May send {k.label.lower()} requests") for k in RequestKind
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(delivery__in=["", *Delivery.values]), name="partner_delivery_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PartnerStatus.ACTIVE
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    """A human who acts for exactly one partner, in one role.
+
+    Only a username identifies a person here: AFX keeps no staff names or contacts, so it
+    holds no personal data of its own users beyond what sign-in needs.
+    """
+
+    username = models.CharField(max_length=80, unique=True)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="people")
+    role = models.CharField(max_length=16, choices=[(r.value, r.label) for r in Role if r != Role.ADAPTER])
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[PersonManager] = PersonManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """Only administrators reach the Django admin."""
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def actor_label(self) -> str:
+        return f"person:{self.username}"
+
+    is_adapter = False
+
+
+class AdapterKey(models.Model):
+    """A machine identity of an answering partner: an API key and an HMAC signing secret.
+
+    The API key is stored only as its SHA-256 digest (it is random and long, so a fast hash
+    suffices); the signing secret is needed to verify signatures, so it is stored
+    encrypted. A partner holds at most two active keys, so it can rotate without downtime.
+    """
+
+    MAX_ACTIVE_PER_PARTNER = 2
+
+    # A UUID known before insert: encrypted fields bind each ciphertext to its row.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="adapter_keys")
+    key_id = models.CharField(max_length=16, unique=True, help_text="Public part of the API key.")
+    key_digest = models.CharField(max_length=64, unique=True)
+    signing_secret = models.TextField()
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AdapterKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner__code", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code}/{self.key_id}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Grant(GroupObjectPermissionBase):
+    """Police unit may send one request kind to one partner until `expires_at`.
+
+    A guardian direct foreign-key group permission (its documented fast path): `group` is the
+    unit's group, `content_object` the partner asked, `permission` is `send_<kind>`. Expiry
+    and legal basis are ours; the restriction point ignores expired grants. Revoking deletes
+    the row; the audit log keeps its history.
+    """
+
+    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="grants_received")
+    expires_at = models.DateTimeField()
+    legal_basis = models.CharField(max_length=300, blank=True)
+    granted_at = models.DateTimeField(default=timezone.now, editable=False)
+    granted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects: ClassVar[Any] = GroupObjectPermissionManager.from_queryset(GrantQuerySet)()
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["group", "content_object", "expires_at"], name="grant_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} -> {self.content_object.code}: {self.request_kind}"
+
+    @property
+    def request_kind(self) -> str:
+        return self.permission.codename.removeprefix("send_")
+
+    @property
+    def unit_code(self) -> str:
+        return self.group.name.removeprefix("partner:")
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.expires_at > moment

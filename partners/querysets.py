@@ -1,0 +1,118 @@
+"""The restriction point of the partner registry: what each actor may see or change.
+
+Every list, detail and write starts from `Model.objects.restrict(actor, action)`. What it
+leaves out does not exist for that actor: views answer 404, the same as a missing object.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+from .choices import POLICE_ROLES, Role
+from .identity import role_of
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+VIEW = "view"
+CHANGE = "change"
+
+# Roles that see the whole registry: administrators run it, auditors oversee it.
+REGISTRY_WIDE_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
+
+
+class PartnerQuerySet(models.QuerySet):
+    def restrict(self, actor: Any, action: str = VIEW) -> PartnerQuerySet:
+        """Administrators see and change all; auditors see all; police see their unit and the
+        partners it holds an active grant to; answering partners see themselves and the units
+        holding an active grant to them."""
+        role = role_of(actor)
+        if role is None:
+            return self.none()
+        if role == Role.ADMINISTRATOR:
+            return self.all()
+        if action != VIEW:
+            return self.none()
+        if role == Role.AUDITOR:
+            return self.all()
+        now = timezone.now()
+        partner = actor.partner
+        if role in POLICE_ROLES:
+            granted = models.Q(
+                grants_received__group_id=partner.group_id, grants_received__expires_at__gt=now
+            )
+        else:
+            granted = models.Q(group__grant__content_object_id=partner.pk, group__grant__expires_at__gt=now)
+        return self.filter(models.Q(pk=partner.pk) | granted).distinct()
+
+
+class PersonQuerySet(models.QuerySet):
+    def restrict(self, actor: Any, action: str = VIEW) -> PersonQuerySet:
+        """Administrators see and change all; auditors see all; supervisors see their unit's
+        people; everyone else sees only themselves."""
+        role = role_of(actor)
+        if role is None or role == Role.ADAPTER:
+            return self.none()
+        if role == Role.ADMINISTRATOR:
+            return self.all()
+        if action != VIEW:
+            return self.none()
+        if role == Role.AUDITOR:
+            return self.all()
+        if role == Role.SUPERVISOR:
+            return self.filter(partner_id=actor.partner_id)
+        return self.filter(pk=actor.pk)
+
+
+class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ignore[misc]
+    """The default manager of people; creation goes through `partners.services.person_create`."""
+
+    use_in_migrations = True
+
+
+class AdapterKeyQuerySet(models.QuerySet):
+    def restrict(self, actor: Any, action: str = VIEW) -> AdapterKeyQuerySet:
+        """Administrators see and change all; auditors see all; a partner's operators see its
+        keys; an adapter sees the key it signs with."""
+        role = role_of(actor)
+        if role is None:
+            return self.none()
+        if role == Role.ADMINISTRATOR:
+            return self.all()
+        if action != VIEW:
+            return self.none()
+        if role == Role.AUDITOR:
+            return self.all()
+        if role == Role.OPERATOR:
+            return self.filter(partner_id=actor.partner.pk)
+        if role == Role.ADAPTER:
+            return self.filter(pk=actor.key.pk)
+        return self.none()
+
+    def active(self) -> AdapterKeyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class GrantQuerySet(models.QuerySet):
+    def restrict(self, actor: Any, action: str = VIEW) -> GrantQuerySet:
+        """Administrators see and change all; auditors see all; police see their unit's grants;
+        answering partners see the grants addressed to them."""
+        role = role_of(actor)
+        if role is None:
+            return self.none()
+        if role == Role.ADMINISTRATOR:
+            return self.all()
+        if action != VIEW:
+            return self.none()
+        if role == Role.AUDITOR:
+            return self.all()
+        if role in POLICE_ROLES:
+            return self.filter(group_id=actor.partner.group_id)
+        return self.filter(content_object_id=actor.partner.pk)
+
+    def active(self, at: datetime | None = None) -> GrantQuerySet:
+        return self.filter(expires_at__gt=at or timezone.now())

@@ -1,0 +1,30 @@
+"""Reads of the partner registry that other apps ask: may this unit send this to that partner?"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .choices import POLICE_ROLES, send_permission
+from .models import Grant, Partner
+
+
+def grant_active_for(
+    *, unit: Partner, partner: Partner, kind: str, at: datetime | None = None
+) -> Grant | None:
+    """The unit's unexpired grant to send `kind` to `partner`, if any; one indexed query."""
+    return (
+        Grant.objects.active(at)
+        .filter(group_id=unit.group_id, content_object=partner, permission__codename=send_permission(kind))
+        .first()
+    )
+
+
+def may_send(*, actor: Any, partner: Partner, kind: str, at: datetime | None = None) -> bool:
+    """Police of an active unit may send `kind` to an active partner that answers it, under a grant."""
+    if getattr(actor, "role", None) not in POLICE_ROLES:
+        return False
+    unit = actor.partner
+    if not (unit.is_active and partner.is_active and kind in partner.answers):
+        return False
+    return grant_active_for(unit=unit, partner=partner, kind=kind, at=at) is not None

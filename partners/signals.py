@@ -1,0 +1,37 @@
+"""Sign-ins by password, from the admin's session login and the token endpoint alike.
+
+Django's auth signals are the one place both paths pass through (`authenticate` sends
+`user_login_failed`; the session `login` sends `user_logged_in`), so they are recorded here.
+The attempted username is not recorded unless it names a person: people sometimes type
+other things, phone numbers included, into a username box.
+"""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from audit.choices import AuditAction, Outcome
+from audit.services import event_record
+
+from .models import Person
+
+
+@receiver(user_logged_in, dispatch_uid="afx_audit_sign_in")
+def record_sign_in(sender: Any, request: Any, user: Person, **kwargs: Any) -> None:
+    event_record(actor=user, action=AuditAction.SIGN_IN, details={"method": "session"})
+
+
+@receiver(user_login_failed, dispatch_uid="afx_audit_sign_in_failed")
+def record_sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    person = Person.objects.filter(username=credentials.get("username", "")).first()
+    locked = bool(getattr(request, "axes_locked_out", False))
+    event_record(
+        actor=None,
+        action=AuditAction.SIGN_IN_LOCKED if locked else AuditAction.SIGN_IN_FAILED,
+        outcome=Outcome.DENIED,
+        target=person,
+        details={"username_known": person is not None},
+    )
