@@ -35,6 +35,7 @@ def _run(request: HttpRequest, action: Any, **kwargs: Any) -> Any:
 class PartnerForm(forms.ModelForm):
     answers = forms.MultipleChoiceField(choices=RequestKind.choices, required=False)
     delivery = forms.ChoiceField(choices=[("", "-"), *Delivery.choices], required=False)
+    webhook_url = forms.URLField(assume_scheme="https", required=False)
 
     class Meta:
         model = Partner

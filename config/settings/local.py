@@ -6,7 +6,7 @@ Everything it writes (database, broker folders, the local master key) lives unde
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
-VAR_DIR.mkdir(exist_ok=True)
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # A development-only key, made fresh per checkout; production refuses to start without its own.

@@ -53,10 +53,7 @@ class TokenApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "sign_in"
     allowed_roles = EVERY_PERSON
-
-    def get_authenticators(self) -> list[Any]:
-        # `self.request` is still Django's request here: DRF asks before wrapping it.
-        return [TokenAuthentication()] if self.request.method == "DELETE" else []
+    authentication_classes = [TokenAuthentication]
 
     def get_permissions(self) -> list[Any]:
         return [RoleAllowed()] if self.request.method == "DELETE" else [AllowAny()]

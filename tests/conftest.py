@@ -1,0 +1,98 @@
+"""The test world every API test shares: two police units, two platforms, a bank, an
+oversight body and the exchange, with one identity per row of the permission matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from partners import services
+from partners.choices import Delivery, PartnerKind, RequestKind
+from partners.models import Grant, Partner, Person
+from tests.clients import SignedClient, token_client
+
+SYSTEM = "system:tests"
+
+
+@dataclass
+class World:
+    unit_a: Partner
+    unit_b: Partner
+    platform_x: Partner
+    platform_y: Partner
+    bank: Partner
+    oversight: Partner
+    exchange: Partner
+    officer_a: Person
+    supervisor_a: Person
+    officer_b: Person
+    operator_bank: Person
+    auditor: Person
+    administrator: Person
+    key_x: services.IssuedKey
+    key_y: services.IssuedKey
+    grant_a_x: Grant
+
+    def client(self, identity: str) -> object:
+        """An API client authenticated as one identity of the permission matrix."""
+        from rest_framework.test import APIClient
+
+        if identity == "anonymous":
+            return APIClient()
+        if identity.startswith("adapter_"):
+            issued = self.key_x if identity == "adapter_x" else self.key_y
+            return SignedClient(issued.api_key, issued.signing_secret)
+        return token_client(getattr(self, identity))
+
+
+def make_world() -> World:
+    def partner(code: str, kind: str, **reach: object) -> Partner:
+        return services.partner_create(actor=SYSTEM, code=code, name=code.upper(), kind=kind, **reach)
+
+    def person(username: str, of: Partner, role: str) -> Person:
+        return services.person_create(actor=SYSTEM, partner=of, username=username, role=role)[0]
+
+    unit_a = partner("unit-a", PartnerKind.POLICE_UNIT)
+    unit_b = partner("unit-b", PartnerKind.POLICE_UNIT)
+    platform_x = partner("platform-x", PartnerKind.PAYMENT_PLATFORM, delivery=Delivery.PULL,
+                         answers=[RequestKind.ORDER_LOOKUP])
+    platform_y = partner("platform-y", PartnerKind.PAYMENT_PLATFORM, delivery=Delivery.PUSH,
+                         webhook_url="http://127.0.0.1:9/hook", answers=[RequestKind.ORDER_LOOKUP])
+    bank = partner("bank", PartnerKind.BANK, delivery=Delivery.PULL,
+                   answers=[RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT])
+    oversight = partner("oversight", PartnerKind.OVERSIGHT)
+    exchange = partner("exchange", PartnerKind.EXCHANGE)
+    expires = timezone.now() + timedelta(days=30)
+    grant_a_x = services.grant_create(
+        actor=SYSTEM, unit=unit_a, partner=platform_x, kind=RequestKind.ORDER_LOOKUP, expires_at=expires
+    )
+    services.grant_create(actor=SYSTEM, unit=unit_b, partner=platform_y, kind=RequestKind.ORDER_LOOKUP,
+                          expires_at=expires)
+    return World(
+        unit_a=unit_a, unit_b=unit_b, platform_x=platform_x, platform_y=platform_y, bank=bank,
+        oversight=oversight, exchange=exchange,
+        officer_a=person("officer-a", unit_a, "officer"),
+        supervisor_a=person("supervisor-a", unit_a, "supervisor"),
+        officer_b=person("officer-b", unit_b, "officer"),
+        operator_bank=person("operator-bank", bank, "operator"),
+        auditor=person("auditor", oversight, "auditor"),
+        administrator=person("administrator", exchange, "administrator"),
+        key_x=services.adapter_key_create(actor=SYSTEM, partner=platform_x),
+        key_y=services.adapter_key_create(actor=SYSTEM, partner=platform_y),
+        grant_a_x=grant_a_x,
+    )
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Nonces and throttles live in the cache; each test starts with none."""
+    cache.clear()
