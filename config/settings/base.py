@@ -183,6 +183,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "purge-expired-tokens": {"task": "partners.purge_expired_tokens", "schedule": 3600.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,89 @@
+"""Real processes for the integration suite: Celery workers on the configured broker,
+against the same PostgreSQL test database the tests write to.
+
+The suite runs in CI with `DATABASE_URL` on PostgreSQL and `CELERY_BROKER_URL` on Redis or
+RabbitMQ; a test here that finds SQLite or the file broker fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def postgres(transactional_db: None) -> None:
+    """Committed data on PostgreSQL, visible to other processes."""
+    assert connection.vendor == "postgresql", "integration tests need DATABASE_URL on PostgreSQL"
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    """A `celery worker` child process; `stop()` ends it, `kill()` ends it the hard way."""
+
+    def __init__(self, name: str, *extra: str) -> None:
+        broker = settings.CELERY_BROKER_URL
+        assert broker.startswith(("redis://", "amqp://")), "integration tests need a real broker"
+        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        self.name = name
+        self.log = ROOT / "var" / f"worker-{name}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", f"{name}@%h", "-c", "1",
+             "--without-gossip", "--without-mingle", "-l", "info", *extra],
+            cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from config.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            replies = app.control.ping(timeout=1.0)
+            if any(self.name in next(iter(reply)) for reply in replies):
+                return
+        raise AssertionError(f"worker {self.name} not ready: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def celery_worker(postgres: None) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess("afx-test")
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        if worker.process.poll() is None:
+            worker.stop()
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    """Poll until `predicate()` is truthy; returns its value or fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
