@@ -17,7 +17,7 @@ from guardian.forms import GroupObjectPermissionsForm
 from api.exceptions import DomainError
 
 from . import services
-from .choices import PERSON_ROLES, Delivery, PartnerKind, PartnerStatus, RequestKind
+from .choices import PERSON_ROLES, Delivery, PartnerStatus, RequestKind
 from .models import AdapterKey, Grant, Partner, Person
 
 DEFAULT_GRANT_LIFETIME = timedelta(days=90)
@@ -55,7 +55,9 @@ def grant_form_for(request: HttpRequest) -> type[GroupObjectPermissionsForm]:
             held = set(self.get_obj_perms_field_initial())
             unit = self.group.partner
             for codename in held - chosen:
-                grant = Grant.objects.get(group=self.group, content_object=self.obj, permission__codename=codename)
+                grant = Grant.objects.get(
+                    group=self.group, content_object=self.obj, permission__codename=codename
+                )
                 _run(request, services.grant_revoke, grant=grant)
             for codename in chosen:
                 _run(
@@ -117,11 +119,8 @@ class PartnerAdmin(GuardedModelAdmin):
         for partner in partners:
             issued = _run(request, services.adapter_key_create, partner=partner, label="admin")
             if issued is not None:
-                messages.warning(
-                    request,
-                    f"{partner.code}: AFX_API_KEY={issued.api_key} AFX_SIGNING_SECRET={issued.signing_secret} "
-                    "(shown once; store them now)",
-                )
+                secrets_once = f"AFX_API_KEY={issued.api_key} AFX_SIGNING_SECRET={issued.signing_secret}"
+                messages.warning(request, f"{partner.code}: {secrets_once} (shown once; store them now)")
 
 
 class PersonForm(forms.ModelForm):
@@ -143,14 +142,18 @@ class PersonAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["username", "partner", "role", "is_active", "date_joined", "last_login"] if obj else []
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_readonly_fields(request, obj) or ["username", "partner", "role"]
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:
             return
         result = _run(
-            request, services.person_create, partner=obj.partner, username=obj.username, role=form.cleaned_data["role"]
+            request,
+            services.person_create,
+            partner=obj.partner,
+            username=obj.username,
+            role=form.cleaned_data["role"],
         )
         if result is not None:
             person, password = result
@@ -167,8 +170,15 @@ class PersonAdmin(admin.ModelAdmin):
 class AdapterKeyAdmin(admin.ModelAdmin):
     list_display = ["key_id", "partner", "label", "created_at", "revoked_at", "last_used_at"]
     list_filter = ["partner"]
-    fields = ["key_id", "partner", "label", "created_at", "created_by", "revoked_at", "last_used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "key_id",
+        "partner",
+        "label",
+        "created_at",
+        "created_by",
+        "revoked_at",
+        "last_used_at",
+    )
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -183,44 +193,26 @@ class AdapterKeyAdmin(admin.ModelAdmin):
             _run(request, services.adapter_key_revoke, key=key)
 
 
-class GrantForm(forms.Form):
-    unit = forms.ModelChoiceField(Partner.objects.filter(kind=PartnerKind.POLICE_UNIT))
-    partner = forms.ModelChoiceField(Partner.objects.exclude(kind=PartnerKind.POLICE_UNIT))
-    kind = forms.ChoiceField(choices=RequestKind.choices)
-    expires_at = forms.DateTimeField(initial=lambda: timezone.now() + DEFAULT_GRANT_LIFETIME)
-    legal_basis = forms.CharField(max_length=300, required=False)
-
-
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
+    """Grants are given on a partner's guardian "Object permissions" page; here they are
+    listed and revoked."""
+
     list_display = ["id", "unit_code", "content_object", "request_kind", "expires_at", "legal_basis"]
     list_filter = ["permission__codename"]
     list_select_related = ["group", "content_object", "permission"]
+    fields = readonly_fields = (
+        "group",
+        "permission",
+        "content_object",
+        "expires_at",
+        "legal_basis",
+        "granted_at",
+        "granted_by",
+    )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        return GrantForm if obj is None else super().get_form(request, obj, change, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["group", "permission", "content_object", "expires_at", "legal_basis", "granted_at"] if obj else []
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return self.get_readonly_fields(request, obj) or list(GrantForm.base_fields)
-
-    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
-        return form.cleaned_data
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        grant = _run(request, services.grant_create, **form.cleaned_data)
-        form.instance = grant
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        pass
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:
-        pass  # the audit log records it; the admin's own log would need a saved object
-
-    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
-        return self.response_post_save_add(request, obj)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def delete_model(self, request: HttpRequest, obj: Grant) -> None:
         _run(request, services.grant_revoke, grant=obj)

@@ -25,15 +25,39 @@ PARTNERS = [
     ("afx-ops", "AFX exchange operations", PartnerKind.EXCHANGE, "", "", []),
     ("cq-afc", "Chongqing anti-fraud centre", PartnerKind.POLICE_UNIT, "", "", []),
     ("jh-afc", "Jinhua anti-fraud centre", PartnerKind.POLICE_UNIT, "", "", []),
-    ("paylink", "PayLink payments", PartnerKind.PAYMENT_PLATFORM, Delivery.PUSH,
-     "http://127.0.0.1:8101/afx/webhook", [RequestKind.ORDER_LOOKUP]),
+    (
+        "paylink",
+        "PayLink payments",
+        PartnerKind.PAYMENT_PLATFORM,
+        Delivery.PUSH,
+        "http://127.0.0.1:8101/afx/webhook",
+        [RequestKind.ORDER_LOOKUP],
+    ),
     ("swiftpay", "SwiftPay", PartnerKind.PAYMENT_PLATFORM, Delivery.PULL, "", [RequestKind.ORDER_LOOKUP]),
-    ("bank-east", "East Commercial Bank", PartnerKind.BANK, Delivery.PULL, "",
-     [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT]),
-    ("bank-river", "River Agricultural Bank", PartnerKind.BANK, Delivery.PULL, "",
-     [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT]),
-    ("bank-coast", "Coast Merchants Bank", PartnerKind.BANK, Delivery.PUSH,
-     "http://127.0.0.1:8102/afx/webhook", [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT]),
+    (
+        "bank-east",
+        "East Commercial Bank",
+        PartnerKind.BANK,
+        Delivery.PULL,
+        "",
+        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    ),
+    (
+        "bank-river",
+        "River Agricultural Bank",
+        PartnerKind.BANK,
+        Delivery.PULL,
+        "",
+        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    ),
+    (
+        "bank-coast",
+        "Coast Merchants Bank",
+        PartnerKind.BANK,
+        Delivery.PUSH,
+        "http://127.0.0.1:8102/afx/webhook",
+        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    ),
     ("telecom-one", "Telecom One", PartnerKind.TELECOM, Delivery.PULL, "", [RequestKind.NUMBER_BLOCK]),
     ("oversight", "Data protection oversight office", PartnerKind.OVERSIGHT, "", "", []),
 ]
@@ -59,8 +83,11 @@ LEGAL_BASIS = "Anti-Telecom and Online Fraud Law, art. 31 (demo)"
 # lookups to platform X but not to platform Y.
 GRANTS = [
     *[("cq-afc", "paylink", RequestKind.ORDER_LOOKUP), ("cq-afc", "swiftpay", RequestKind.ORDER_LOOKUP)],
-    *[("cq-afc", bank, kind) for bank in ("bank-east", "bank-river", "bank-coast")
-      for kind in (RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT)],
+    *[
+        ("cq-afc", bank, kind)
+        for bank in ("bank-east", "bank-river", "bank-coast")
+        for kind in (RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT)
+    ],
     ("cq-afc", "telecom-one", RequestKind.NUMBER_BLOCK),
     ("jh-afc", "swiftpay", RequestKind.ORDER_LOOKUP),
     ("jh-afc", "bank-east", RequestKind.ACCOUNT_TRACE),
@@ -88,20 +115,34 @@ def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> 
     world = DemoWorld()
     partners = {
         code: services.partner_create(
-            actor=ACTOR, code=code, name=name, kind=kind, delivery=delivery, webhook_url=webhook, answers=answers
+            actor=ACTOR,
+            code=code,
+            name=name,
+            kind=kind,
+            delivery=delivery,
+            webhook_url=webhook,
+            answers=answers,
         )
         for code, name, kind, delivery, webhook, answers in PARTNERS
     }
     for username, code, role in PEOPLE:
-        services.person_create(actor=ACTOR, partner=partners[code], username=username, role=role, password=password)
+        services.person_create(
+            actor=ACTOR, partner=partners[code], username=username, role=role, password=password
+        )
         world.people.append((username, code, role))
     expires_at = timezone.now() + timedelta(days=grant_days)
     for unit, partner, kind in GRANTS:
         services.grant_create(
-            actor=ACTOR, unit=partners[unit], partner=partners[partner], kind=kind, expires_at=expires_at,
+            actor=ACTOR,
+            unit=partners[unit],
+            partner=partners[partner],
+            kind=kind,
+            expires_at=expires_at,
             legal_basis=LEGAL_BASIS,
         )
         world.grants += 1
     for code in ADAPTERS:
-        world.keys[code] = services.adapter_key_create(actor=ACTOR, partner=partners[code], label="demo adapter")
+        world.keys[code] = services.adapter_key_create(
+            actor=ACTOR, partner=partners[code], label="demo adapter"
+        )
     return world

@@ -18,8 +18,15 @@ class SignedClient(APIClient):
         self.secret = secret
         self.clock: float | None = None  # a fixed time, to test stale timestamps
 
-    def generic(self, method: str, path: str, data: Any = "", content_type: str = "application/json",
-                secure: bool = False, **extra: Any) -> Any:
+    def generic(  # type: ignore[override]
+        self,
+        method: str,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/json",
+        secure: bool = False,
+        **extra: Any,
+    ) -> Any:
         body = data.encode() if isinstance(data, str) else (data or b"")
         query = extra.get("QUERY_STRING", "")
         full_path = f"{path}?{query}" if query else path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -50,7 +51,7 @@ class World:
 
 
 def make_world() -> World:
-    def partner(code: str, kind: str, **reach: object) -> Partner:
+    def partner(code: str, kind: str, **reach: Any) -> Partner:
         return services.partner_create(actor=SYSTEM, code=code, name=code.upper(), kind=kind, **reach)
 
     def person(username: str, of: Partner, role: str) -> Person:
@@ -58,23 +59,39 @@ def make_world() -> World:
 
     unit_a = partner("unit-a", PartnerKind.POLICE_UNIT)
     unit_b = partner("unit-b", PartnerKind.POLICE_UNIT)
-    platform_x = partner("platform-x", PartnerKind.PAYMENT_PLATFORM, delivery=Delivery.PULL,
-                         answers=[RequestKind.ORDER_LOOKUP])
-    platform_y = partner("platform-y", PartnerKind.PAYMENT_PLATFORM, delivery=Delivery.PUSH,
-                         webhook_url="http://127.0.0.1:9/hook", answers=[RequestKind.ORDER_LOOKUP])
-    bank = partner("bank", PartnerKind.BANK, delivery=Delivery.PULL,
-                   answers=[RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT])
+    platform_x = partner(
+        "platform-x", PartnerKind.PAYMENT_PLATFORM, delivery=Delivery.PULL, answers=[RequestKind.ORDER_LOOKUP]
+    )
+    platform_y = partner(
+        "platform-y",
+        PartnerKind.PAYMENT_PLATFORM,
+        delivery=Delivery.PUSH,
+        webhook_url="http://127.0.0.1:9/hook",
+        answers=[RequestKind.ORDER_LOOKUP],
+    )
+    bank = partner(
+        "bank",
+        PartnerKind.BANK,
+        delivery=Delivery.PULL,
+        answers=[RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    )
     oversight = partner("oversight", PartnerKind.OVERSIGHT)
     exchange = partner("exchange", PartnerKind.EXCHANGE)
     expires = timezone.now() + timedelta(days=30)
     grant_a_x = services.grant_create(
         actor=SYSTEM, unit=unit_a, partner=platform_x, kind=RequestKind.ORDER_LOOKUP, expires_at=expires
     )
-    services.grant_create(actor=SYSTEM, unit=unit_b, partner=platform_y, kind=RequestKind.ORDER_LOOKUP,
-                          expires_at=expires)
+    services.grant_create(
+        actor=SYSTEM, unit=unit_b, partner=platform_y, kind=RequestKind.ORDER_LOOKUP, expires_at=expires
+    )
     return World(
-        unit_a=unit_a, unit_b=unit_b, platform_x=platform_x, platform_y=platform_y, bank=bank,
-        oversight=oversight, exchange=exchange,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        platform_x=platform_x,
+        platform_y=platform_y,
+        bank=bank,
+        oversight=oversight,
+        exchange=exchange,
         officer_a=person("officer-a", unit_a, "officer"),
         supervisor_a=person("supervisor-a", unit_a, "supervisor"),
         officer_b=person("officer-b", unit_b, "officer"),

@@ -29,7 +29,9 @@ def test_out_of_scope_is_the_same_as_missing(world):
 
 def test_validation_errors_name_fields_without_echoing_values(db):
     error = assert_error(
-        APIClient().post("/api/v1/auth/token/", {"username": "6222020200112233"}, format="json"), 400, "invalid"
+        APIClient().post("/api/v1/auth/token/", {"username": "6222020200112233"}, format="json"),
+        400,
+        "invalid",
     )
     assert error["fields"] == {"password": ["This field is required."]}
     assert "6222020200112233" not in str(error)
@@ -65,7 +67,9 @@ def test_lists_are_cursor_paginated(world):
     from partners import services
 
     for n in range(5):
-        services.person_create(actor="system:tests", partner=world.unit_a, username=f"extra-{n}", role="officer")
+        services.person_create(
+            actor="system:tests", partner=world.unit_a, username=f"extra-{n}", role="officer"
+        )
     api = token_client(world.administrator)
     first = api.get("/api/v1/people/", {"page_size": 4}).json()
     assert len(first["results"]) == 4 and "cursor=" in first["next"]

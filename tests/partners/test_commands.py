@@ -23,8 +23,17 @@ def run(*args: str) -> str:
 
 
 def test_partner_commands(db):
-    assert "Created partner pl" in run("partner_create", "pl", "Platform", "--kind", "payment_platform",
-                                       "--delivery", "pull", "--answers", "order_lookup")
+    assert "Created partner pl" in run(
+        "partner_create",
+        "pl",
+        "Platform",
+        "--kind",
+        "payment_platform",
+        "--delivery",
+        "pull",
+        "--answers",
+        "order_lookup",
+    )
     assert Partner.objects.get(code="pl").answers == ["order_lookup"]
     assert "pl is suspended" in run("partner_suspend", "pl")
     assert "pl is active" in run("partner_suspend", "pl", "--reactivate")
@@ -65,8 +74,17 @@ def test_key_commands_print_secrets_once_and_store_a_digest(world):
 
 
 def test_grant_commands(world):
-    output = run("grant_create", "unit-b", "bank", "--kind", "stop_payment", "--expires", "30d",
-                 "--legal-basis", "case 2026-17")
+    output = run(
+        "grant_create",
+        "unit-b",
+        "bank",
+        "--kind",
+        "stop_payment",
+        "--expires",
+        "30d",
+        "--legal-basis",
+        "case 2026-17",
+    )
     grant = Grant.objects.get(group=world.unit_b.group, content_object=world.bank)
     assert f"Grant {grant.pk}" in output and grant.legal_basis == "case 2026-17"
     assert [str(grant.pk), "unit-b", "bank", "stop_payment"] in [row[:4] for row in rows(run("grant_list"))]
@@ -82,7 +100,11 @@ def test_seed_demo_builds_the_world_once(db):
     assert Partner.objects.filter(kind="payment_platform").count() == 2
     assert Partner.objects.filter(kind="bank").count() == 3
     assert set(Person.objects.values_list("role", flat=True)) == {
-        "officer", "supervisor", "operator", "auditor", "administrator"
+        "officer",
+        "supervisor",
+        "operator",
+        "auditor",
+        "administrator",
     }
     printed = [row[1] for row in rows(output) if len(row) == 3 and row[1].startswith("afx_")]
     assert len(printed) == AdapterKey.objects.count() == 6

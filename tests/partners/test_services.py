@@ -18,14 +18,27 @@ SYSTEM = "system:tests"
 
 def test_partner_reachability_is_validated(db):
     with pytest.raises(Invalid):
-        services.partner_create(actor=SYSTEM, code="p", name="P", kind=PartnerKind.PAYMENT_PLATFORM,
-                                delivery=Delivery.PUSH, answers=[RequestKind.ORDER_LOOKUP])
+        services.partner_create(
+            actor=SYSTEM,
+            code="p",
+            name="P",
+            kind=PartnerKind.PAYMENT_PLATFORM,
+            delivery=Delivery.PUSH,
+            answers=[RequestKind.ORDER_LOOKUP],
+        )
     with pytest.raises(Invalid):
-        services.partner_create(actor=SYSTEM, code="b", name="B", kind=PartnerKind.BANK, delivery=Delivery.PULL,
-                                answers=[RequestKind.ORDER_LOOKUP])
+        services.partner_create(
+            actor=SYSTEM,
+            code="b",
+            name="B",
+            kind=PartnerKind.BANK,
+            delivery=Delivery.PULL,
+            answers=[RequestKind.ORDER_LOOKUP],
+        )
     with pytest.raises(Invalid):
-        services.partner_create(actor=SYSTEM, code="u", name="U", kind=PartnerKind.POLICE_UNIT,
-                                delivery=Delivery.PULL)
+        services.partner_create(
+            actor=SYSTEM, code="u", name="U", kind=PartnerKind.POLICE_UNIT, delivery=Delivery.PULL
+        )
     assert not Partner.objects.exists()
 
 
@@ -59,14 +72,23 @@ def test_grant_expiry(world):
     now = timezone.now()
     assert selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP)
     later = world.grant_a_x.expires_at + timedelta(seconds=1)
-    assert not selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP,
-                                  at=later)
-    assert not selectors.may_send(actor=world.officer_b, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP)
-    services.grant_create(actor=SYSTEM, unit=world.unit_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP,
-                          expires_at=now + timedelta(days=400))
+    assert not selectors.may_send(
+        actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP, at=later
+    )
+    assert not selectors.may_send(
+        actor=world.officer_b, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP
+    )
+    services.grant_create(
+        actor=SYSTEM,
+        unit=world.unit_a,
+        partner=world.platform_x,
+        kind=RequestKind.ORDER_LOOKUP,
+        expires_at=now + timedelta(days=400),
+    )
     assert Grant.objects.count() == 2  # renewed in place, not duplicated
-    assert selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP,
-                              at=later)
+    assert selectors.may_send(
+        actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP, at=later
+    )
     renewal = AuditEvent.objects.filter(action=AuditAction.GRANT_CREATED).latest("id")
     assert renewal.details["renewed"] is True
 
@@ -85,18 +107,27 @@ def test_expired_grants_disappear_from_the_partner_directory(world, client):
 def test_grant_needs_a_unit_a_kind_answered_and_a_future_expiry(world):
     future = timezone.now() + timedelta(days=1)
     with pytest.raises(Invalid):
-        services.grant_create(actor=SYSTEM, unit=world.bank, partner=world.platform_x, kind="order_lookup",
-                              expires_at=future)
+        services.grant_create(
+            actor=SYSTEM, unit=world.bank, partner=world.platform_x, kind="order_lookup", expires_at=future
+        )
     with pytest.raises(Invalid):
-        services.grant_create(actor=SYSTEM, unit=world.unit_a, partner=world.platform_x, kind="stop_payment",
-                              expires_at=future)
+        services.grant_create(
+            actor=SYSTEM, unit=world.unit_a, partner=world.platform_x, kind="stop_payment", expires_at=future
+        )
     with pytest.raises(Invalid):
-        services.grant_create(actor=SYSTEM, unit=world.unit_a, partner=world.bank, kind="stop_payment",
-                              expires_at=timezone.now())
+        services.grant_create(
+            actor=SYSTEM,
+            unit=world.unit_a,
+            partner=world.bank,
+            kind="stop_payment",
+            expires_at=timezone.now(),
+        )
 
 
 def test_suspension_stops_sending_to_and_from(world):
-    suspended = services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.SUSPENDED)
+    suspended = services.partner_set_status(
+        actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.SUSPENDED
+    )
     assert not selectors.may_send(actor=world.officer_a, partner=suspended, kind="order_lookup")
     services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.ACTIVE)
     services.partner_set_status(actor=SYSTEM, partner=world.unit_a, status=PartnerStatus.SUSPENDED)

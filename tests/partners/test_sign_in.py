@@ -1,6 +1,7 @@
 """Human sign-in: expiring tokens, revocation, throttled failures, session sign-ins; all audited."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -23,7 +24,7 @@ def officer(world) -> Person:
     return world.officer_a
 
 
-def sign_in(password: str, username: str = "officer-a") -> object:
+def sign_in(password: str, username: str = "officer-a") -> Any:
     return APIClient().post(TOKEN, {"username": username, "password": password}, format="json")
 
 
@@ -31,7 +32,7 @@ def test_token_is_issued_expires_and_is_audited(officer):
     response = sign_in(PASSWORD)
     assert response.status_code == 201
     body = response.json()
-    expires_at = timezone.datetime.fromisoformat(body["expires_at"])
+    expires_at = datetime.fromisoformat(body["expires_at"])
     assert timedelta(hours=7) < expires_at - timezone.now() <= timedelta(hours=8)
     me = APIClient()
     me.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
@@ -98,7 +99,9 @@ def test_session_sign_in_through_the_admin_is_audited(world):
     from django.test import Client
 
     client = Client()
-    response = client.post("/admin/login/", {"username": "administrator", "password": PASSWORD, "next": "/admin/"})
+    response = client.post(
+        "/admin/login/", {"username": "administrator", "password": PASSWORD, "next": "/admin/"}
+    )
     assert response.status_code == 302
     assert client.get("/admin/partners/partner/").status_code == 200
     assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN, actor_id="person:administrator").exists()
