@@ -1,0 +1,76 @@
+"""The admin writes through the services: guardian's object-permission page gives grants
+with an expiry, the partner and person forms create through the audited services."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from audit.choices import AuditAction
+from audit.models import AuditEvent
+from partners.models import Grant, Partner, Person
+
+
+@pytest.fixture
+def admin_client(world) -> Client:
+    client = Client()
+    client.force_login(world.administrator, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_guardian_page_grants_with_expiry_and_revokes(world, admin_client):
+    url = f"/admin/partners/partner/{world.bank.pk}/permissions/group-manage/{world.unit_b.group_id}/"
+    assert admin_client.get(url).status_code == 200
+    expires = (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%d %H:%M:%S")
+    response = admin_client.post(
+        url, {"permissions": ["send_stop_payment"], "expires_at": expires, "legal_basis": "warrant 17"}
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.get(group=world.unit_b.group, content_object=world.bank)
+    assert grant.request_kind == "stop_payment"
+    assert grant.legal_basis == "warrant 17"
+    assert timedelta(days=9) < grant.expires_at - timezone.now() < timedelta(days=11)
+    assert AuditEvent.objects.filter(
+        action=AuditAction.GRANT_CREATED, actor_id="person:administrator"
+    ).exists()
+    admin_client.post(url, {"permissions": [], "expires_at": expires})
+    assert not Grant.objects.filter(group=world.unit_b.group, content_object=world.bank).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.GRANT_REVOKED, actor_id="person:administrator"
+    ).exists()
+
+
+def test_admin_creates_partners_and_people_through_services(world, admin_client):
+    response = admin_client.post(
+        "/admin/partners/partner/add/",
+        {
+            "code": "bank-west",
+            "name": "West Bank",
+            "kind": "bank",
+            "delivery": "pull",
+            "webhook_url": "",
+            "answers": ["account_trace"],
+        },
+    )
+    assert response.status_code == 302
+    bank = Partner.objects.get(code="bank-west")
+    assert bank.group.name == "partner:bank-west"
+    response = admin_client.post(
+        "/admin/partners/person/add/",
+        {
+            "username": "west.operator",
+            "partner": bank.pk,
+            "role": "operator",
+        },
+    )
+    assert response.status_code == 302
+    assert Person.objects.get(username="west.operator").groups.get() == bank.group
+    created = AuditEvent.objects.filter(actor_id="person:administrator").values_list("action", flat=True)
+    assert {AuditAction.PARTNER_CREATED, AuditAction.PERSON_CREATED} <= set(created)
+
+
+def test_admin_suspend_action(world, admin_client):
+    admin_client.post("/admin/partners/partner/", {"action": "suspend", "_selected_action": [world.bank.pk]})
+    world.bank.refresh_from_db()
+    assert world.bank.status == "suspended"
