@@ -12,6 +12,9 @@ from django.utils import timezone
 from guardian.managers import GroupObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase
 
+from privacy.choices import Kind
+from privacy.fields import EncryptedTextField
+
 from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, Role, send_permission
 from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
 
@@ -34,6 +37,9 @@ class Partner(models.Model):
     delivery = models.CharField(max_length=8, choices=Delivery.choices, blank=True)
     webhook_url = models.URLField(blank=True)
     answers = models.JSONField(default=list, blank=True, help_text="Request kinds this partner answers.")
+    input_formats = models.JSONField(
+        default=dict, blank=True, help_text="Regular expressions inputs must match, by input name."
+    )
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="partner")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,7 +117,7 @@ class AdapterKey(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="adapter_keys")
     key_id = models.CharField(max_length=16, unique=True, help_text="Public part of the API key.")
     key_digest = models.CharField(max_length=64, unique=True)
-    signing_secret = models.TextField()
+    signing_secret = EncryptedTextField(kind=Kind.SECRET)
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

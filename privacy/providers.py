@@ -1,0 +1,141 @@
+"""Key providers: whatever wraps and unwraps data keys, so models never hold a master key.
+
+`KeyProvider` is the interface. `LocalKeyProvider` wraps with AES-256-GCM under a master key
+taken from `AFX_MASTER_KEY` (base64 of 32 bytes) or the file `AFX_MASTER_KEY_FILE`. A KMS
+(encrypt/decrypt with an encryption context) or Vault's transit engine (with associated
+data) fits the same two calls, so `AFX_KEY_PROVIDER` can name one without touching models.
+
+Without a master key the gateway refuses to start (`PrivacyConfig.ready`), unless
+`AFX_MASTER_KEY_AUTOCREATE` is on (the local and test settings): then the key file is made
+on first need, readable by its owner only, and a log line says where.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import stat
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from .errors import KeyringError
+
+logger = logging.getLogger(__name__)
+
+MASTER_KEY_SIZE = 32
+_NONCE_SIZE = 12
+
+
+class KeyProvider(Protocol):
+    """Wraps data keys for storage and unwraps them on load.
+
+    `context` names the data key (purpose and version); a provider must bind the wrapped key
+    to it (associated data, encryption context), so a wrapped key copied onto another
+    `DataKey` row fails to unwrap.
+    """
+
+    @property
+    def key_id(self) -> str:
+        """Names the wrapping key (never secret), so a wrong master key is reported as such."""
+        ...
+
+    def wrap(self, key: bytes, *, context: bytes) -> bytes: ...
+
+    def unwrap(self, wrapped: bytes, *, context: bytes) -> bytes: ...
+
+
+class LocalKeyProvider:
+    """Wraps data keys under a local 32-byte master key (environment or key file)."""
+
+    def __init__(self, master_key: bytes | None = None) -> None:
+        self._master = master_key if master_key is not None else _configured_master_key()
+
+    @property
+    def key_id(self) -> str:
+        digest = hmac.new(self._master_key(), b"afx-master-key-id", hashlib.sha256).hexdigest()
+        return f"local:{digest[:16]}"
+
+    def wrap(self, key: bytes, *, context: bytes) -> bytes:
+        nonce = os.urandom(_NONCE_SIZE)
+        return nonce + AESGCM(self._master_key()).encrypt(nonce, key, context)
+
+    def unwrap(self, wrapped: bytes, *, context: bytes) -> bytes:
+        try:
+            return AESGCM(self._master_key()).decrypt(wrapped[:_NONCE_SIZE], wrapped[_NONCE_SIZE:], context)
+        except InvalidTag:
+            raise KeyringError(f"Data key {context.decode()} does not unwrap: wrong master key?") from None
+
+    def _master_key(self) -> bytes:
+        if self._master is None:
+            self._master = _create_master_key_file(Path(settings.AFX_MASTER_KEY_FILE))
+        return self._master
+
+
+def load_provider() -> KeyProvider:
+    """The provider named by `AFX_KEY_PROVIDER`; raises ImproperlyConfigured if it cannot work."""
+    provider_class = import_string(settings.AFX_KEY_PROVIDER)
+    provider: KeyProvider = provider_class()
+    return provider
+
+
+def _configured_master_key() -> bytes | None:
+    """The master key from the settings; None only when it may still be made on first need."""
+    if settings.AFX_MASTER_KEY:
+        return _decode_master_key(settings.AFX_MASTER_KEY, source="AFX_MASTER_KEY")
+    path = Path(settings.AFX_MASTER_KEY_FILE) if settings.AFX_MASTER_KEY_FILE else None
+    if path is not None and path.exists():
+        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            logger.warning("Master key file %s is readable by others than its owner; chmod 600 it.", path)
+        return _decode_master_key(path.read_text(), source=str(path))
+    if path is not None and settings.AFX_MASTER_KEY_AUTOCREATE:
+        return None
+    raise ImproperlyConfigured(
+        "No master key: set AFX_MASTER_KEY (base64 of 32 random bytes) or AFX_MASTER_KEY_FILE "
+        "(a file holding it). Personal data cannot be encrypted without it."
+    )
+
+
+def _decode_master_key(encoded: str, *, source: str) -> bytes:
+    try:
+        key = base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        key = b""
+    if len(key) != MASTER_KEY_SIZE:
+        # The message names where the key came from, never any part of it.
+        raise ImproperlyConfigured(f"The master key in {source} must be base64 of exactly 32 bytes.")
+    return key
+
+
+def _create_master_key_file(path: Path) -> bytes:
+    """Make a master key file readable by its owner only.
+
+    The key is written to a private temporary file and then hard-linked into place, so a
+    process racing us either wins or reads a complete key, never a half-written file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(MASTER_KEY_SIZE)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(base64.b64encode(key).decode("ascii") + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return _decode_master_key(path.read_text(), source=str(path))
+    finally:
+        draft.unlink()
+    logger.warning(
+        "Created a new local master key at %s. Back it up: without it the encrypted data cannot be read.",
+        path,
+    )
+    return key
