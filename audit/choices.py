@@ -24,6 +24,24 @@ class AuditAction(models.TextChoices):
     SIGNATURE_REJECTED = "signature_rejected", "Adapter signature rejected"
     PLAINTEXT_REVEALED = "plaintext_revealed", "Plaintext revealed"
     AUDIT_EXPORTED = "audit_exported", "Audit log exported"
+    # Emitted by the case and lookup issues; `audit.anomalies` reads them. A lookup or a case
+    # view carries `case_id`; a lookup's details hold `subject_index`, the blind index of
+    # the person or account looked up (never the value itself); `cases_linked` holds
+    # `linked_case_id`, the other case of the pair.
+    CASE_VIEWED = "case_viewed", "Case viewed"
+    CASE_CLOSED = "case_closed", "Case closed"
+    CASE_REOPENED = "case_reopened", "Case reopened"
+    CASES_LINKED = "cases_linked", "Cases linked"
+    LOOKUP_SUBMITTED = "lookup_submitted", "Lookup submitted"
+    # Emitted by the exchange (gateway app) along a query's journey.
+    CASE_OPENED = "case_opened", "Case opened"
+    QUERY_REFUSED = "query_refused", "Query refused by the gateway"
+    QUERY_DISPATCHED = "query_dispatched", "Query delivered to its partner"
+    QUERY_ANSWERED = "query_answered", "Query answered"
+    QUERY_FAILED = "query_failed", "Query failed"
+    QUERY_EXPIRED = "query_expired", "Query expired"
+    ANSWER_CONFLICT = "answer_conflict", "Conflicting answer refused"
+    ACCOUNT_SEARCHED = "account_searched", "Account searched"
 
 
 class Outcome(models.TextChoices):

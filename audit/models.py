@@ -1,9 +1,23 @@
-"""The audit log: one row per act, written by the service that acts, in its transaction."""
+"""The audit log and the Merkle tree over it. Every table here is append-only.
+
+Writers only ever insert `AuditEvent` rows (through `audit.services.event_record`); a
+database trigger queues each new event in `UnsequencedEvent`. The sequencer
+(`audit.sequencer`) later takes committed events from that queue, appends them to the tree
+as `SequencedLeaf` rows, stores the tree's new `MerkleNode`s and publishes a
+`SignedTreeHead`. Triggers (`audit.append_only`) refuse UPDATE and DELETE on events,
+leaves, nodes and heads; only the queue is deleted from, by the sequencer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from django.db import models
 from django.utils import timezone
 
 from .choices import ActorType, AuditAction, Outcome
+from .head_signature import TreeHead
+from .querysets import AuditReadQuerySet
 
 
 class AuditEvent(models.Model):
@@ -11,26 +25,132 @@ class AuditEvent(models.Model):
 
     The actor is stored as text (type, id, partner code, role), not as foreign keys, so the
     log stays whole and readable whatever later happens to partners and people. `details`
-    never holds plaintext personal data.
+    never holds plaintext personal data. Filters of the events API each have an index
+    ending in `id`, so a filtered, newest-first page is one backward index scan even on
+    millions of rows.
     """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_type = models.CharField(max_length=12, choices=ActorType.choices)
     actor_id = models.CharField(max_length=120, blank=True)
-    actor_partner = models.CharField(max_length=40, blank=True, db_index=True)
+    actor_partner = models.CharField(max_length=40, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)
-    action = models.CharField(max_length=40, choices=AuditAction.choices, db_index=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
     target_type = models.CharField(max_length=60, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
-    case_id = models.CharField(max_length=64, blank=True, db_index=True)
+    case_id = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     source_address = models.GenericIPAddressField(null=True, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.ALLOWED)
     details = models.JSONField(default=dict, blank=True)
 
+    objects = AuditReadQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["actor_id", "created_at"], name="audit_actor_time_idx")]
+        indexes = [
+            models.Index(fields=["actor_id", "id"], name="audit_actor_idx"),
+            models.Index(fields=["actor_partner", "id"], name="audit_partner_idx"),
+            models.Index(fields=["action", "id"], name="audit_action_idx"),
+            models.Index(fields=["target_type", "target_id", "id"], name="audit_target_idx"),
+            models.Index(fields=["case_id", "id"], name="audit_case_idx", condition=~models.Q(case_id="")),
+            models.Index(
+                fields=["outcome", "id"], name="audit_outcome_idx", condition=~models.Q(outcome="allowed")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action} {self.outcome}"
+
+
+class UnsequencedEvent(models.Model):
+    """The queue of committed events the sequencer has not yet put in the tree.
+
+    Filled by an AFTER INSERT trigger on `AuditEvent`, in the writer's transaction, so a
+    row appears exactly when its event commits and no insert path (bulk or raw) can skip
+    it. The sequencer claims rows with one DELETE ... RETURNING; this is the only audit
+    table that is ever deleted from. `created_at` is copied from the event for the lag check.
+    """
+
+    event_id = models.BigIntegerField(primary_key=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} (queued)"
+
+
+class SequencedLeaf(models.Model):
+    """Leaf `leaf_index` of the tree is event `event`, whose leaf hash is `leaf_hash`.
+
+    A separate table, so that sequencing never updates an event row: the event stays
+    exactly as its writer committed it. No database foreign key: a deleted event must
+    leave its leaf behind for `audit_verify` to name.
+    """
+
+    leaf_index = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="leaf"
+    )
+    leaf_hash = models.BinaryField(max_length=32)
+
+    objects = AuditReadQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"leaf {self.leaf_index}: event {self.event_id}"
+
+
+class MerkleNode(models.Model):
+    """The root of a perfect subtree: 2**level leaves, the index-th such subtree from the left.
+
+    Written once by the sequencer when its last leaf arrives, so an inclusion or
+    consistency proof reads O(log n) rows instead of rehashing leaves. Only even levels
+    from 2 up are stored (level 0 is `SequencedLeaf.leaf_hash`; an odd level is one hash
+    of two stored children, see `audit.tree`): a third as many rows as leaves.
+    `position` packs the pair as ``index * 64 + level`` (`audit.tree.position`): a proof's
+    nodes are then one indexed IN lookup on a single column, which plans in microseconds
+    where a list of (level, index) pairs takes longer to plan than to run.
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"node {self.position % 64}/{self.position // 64}"
+
+
+class SignedTreeHead(models.Model):
+    """A signed commitment to the first `tree_size` leaves, published by the sequencer.
+
+    `signature` signs the RFC 6962-style head (`audit.head_signature`), which outsiders
+    check proofs against. `link_signature` signs the head together with its `number`
+    (`audit.head_chain`): heads are numbered 1, 2, 3... with no gap, so a deleted head,
+    or several, shows as a gap in signed numbers. `compact_range` is the tree's state after
+    this head, from which the sequencer resumes.
+    """
+
+    number = models.PositiveBigIntegerField(primary_key=True)
+    tree_size = models.PositiveBigIntegerField(unique=True)
+    root_hash = models.BinaryField(max_length=32)
+    timestamp_ms = models.PositiveBigIntegerField()
+    signature = models.BinaryField(max_length=64)
+    link_signature = models.BinaryField(max_length=64)
+    key_id = models.CharField(max_length=16, help_text="Fingerprint of the public key that signed.")
+    compact_range = models.BinaryField()
+
+    objects = AuditReadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"head {self.number}: {self.tree_size} leaves"
+
+    @property
+    def head(self) -> TreeHead:
+        return TreeHead(
+            tree_size=self.tree_size, root_hash=bytes(self.root_hash), timestamp_ms=self.timestamp_ms
+        )
+
+    @property
+    def published_at(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)

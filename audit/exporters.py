@@ -1,0 +1,108 @@
+"""Streamed exports: events as CSV or JSON Lines, and the signed heads with the public key.
+
+Events are exported with exactly the values their leaves hash (read through `audit.rows`),
+so each JSON line can be rehashed with `audit.canonical.record_leaf_hash` and checked
+against an inclusion proof. CSV is for reading in a spreadsheet and neutralises cells a
+spreadsheet would run as formulas; JSON Lines is the export to verify against.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.db.models import QuerySet
+
+from .canonical import EVENT_FIELDS
+from .head_signature import head_to_json, public_key_to_pem
+from .models import AuditEvent, SignedTreeHead
+from .rows import Row, rows_of
+from .signing import key_id
+
+EXPORT_COLUMNS = ("leaf_index", *EVENT_FIELDS[:2], "created_at_us", *EVENT_FIELDS[2:])
+HEADS_FORMAT = "AFX-HEADS-v1"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _record(row: Row, leaf_index: int | None) -> dict[str, Any]:
+    values: dict[str, Any] = dict(zip(EVENT_FIELDS, row, strict=True))
+    created_at_us = values["created_at"]
+    values["created_at"] = (_EPOCH + timedelta(microseconds=created_at_us)).isoformat().replace("+00:00", "Z")
+    return {"leaf_index": leaf_index, **values, "created_at_us": created_at_us}
+
+
+def events_jsonl(events: QuerySet[AuditEvent]) -> Iterator[str]:
+    """One JSON object per event and line, oldest first, with its leaf index (null until sequenced)."""
+    for row, leaf_index in rows_of(events):
+        yield _line(_record(row, leaf_index))
+
+
+def events_csv(events: QuerySet[AuditEvent]) -> Iterator[str]:
+    """A header, then one line per event, oldest first; `details` as compact JSON text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values: Iterable[object]) -> str:
+        writer.writerow(values)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(EXPORT_COLUMNS)
+    for row, leaf_index in rows_of(events):
+        record = _record(row, leaf_index)
+        record["details"] = _compact(record["details"])
+        yield line(_spreadsheet_safe(record[column]) for column in EXPORT_COLUMNS)
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Prefix text a spreadsheet would evaluate (OWASP CSV injection) with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def head_document(stored: SignedTreeHead) -> dict[str, Any]:
+    """A signed head as the API and the heads export show it.
+
+    The keys of `audit.head_signature.head_to_json` (what an outsider checks the signature
+    on) plus the head's number, link signature, key fingerprint and time in ISO 8601.
+    """
+    return {
+        "number": stored.number,
+        **head_to_json(stored.head, bytes(stored.signature)),
+        "link_signature": b64(bytes(stored.link_signature)),
+        "key_id": stored.key_id,
+        "published_at": stored.published_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def heads_jsonl(
+    heads: Iterable[tuple[SignedTreeHead, list[bytes]]], public_key: Ed25519PublicKey
+) -> Iterator[str]:
+    """The public key, then every signed head with its consistency proof from the head before it:
+    all an outsider needs to check the published heads (`python -m audit.verify_export`)."""
+    pem = public_key_to_pem(public_key).decode()
+    yield _line({"format": HEADS_FORMAT, "public_key": pem, "key_id": key_id(public_key)})
+    for head, proof in heads:
+        yield _line({**head_document(head), "consistency": [b64(node) for node in proof]})
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _line(document: dict[str, object]) -> str:
+    return _compact(document) + "\n"
