@@ -1,0 +1,131 @@
+"""The adapter's side of the pull API: fetch queries from the inbox, post answers, ask who it is.
+
+Every request is signed over the exact bytes that go on the wire (method, raw path with its
+query string, body), so what the gateway verifies is what was sent, whatever `base_url`'s
+path prefix. Failures come back as `GatewayError` subclasses; transport failures included,
+so a caller catches one family of errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from . import signing
+from .errors import GatewayError, GatewayUnavailable, error_for
+from .models import Answer, MalformedMessage, Query
+
+logger = logging.getLogger(__name__)
+
+INBOX_PATH = "/api/v1/adapter/inbox/"
+ANSWER_PATH = "/api/v1/adapter/queries/{id}/answer/"
+ME_PATH = "/api/v1/adapter/me/"
+MAX_WAIT_SECONDS = 25
+MAX_LIMIT = 100
+
+
+class GatewayClient:
+    """A signed HTTP client for one adapter key. Thread-safe: the pull loop shares one across workers."""
+
+    def __init__(self, base_url: str, api_key: str, signing_secret: str, *, timeout: float = 10.0) -> None:
+        self._api_key = api_key
+        self._signing_secret = signing_secret
+        self._timeout = timeout
+        self._http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def inbox(self, *, wait: float = MAX_WAIT_SECONDS, limit: int = 10) -> list[Query]:
+        """Queries waiting for this adapter; blocks up to `wait` seconds until there is one.
+
+        The gateway leases what it returns for 30 s: a query not answered by then comes back.
+        """
+        wait = min(max(int(wait), 0), MAX_WAIT_SECONDS)
+        limit = min(max(int(limit), 1), MAX_LIMIT)
+        # The read timeout must outlast the long poll, or every idle poll would end in an error.
+        timeout = httpx.Timeout(self._timeout, read=wait + self._timeout)
+        body = self._request("GET", INBOX_PATH, params={"wait": wait, "limit": limit}, timeout=timeout)
+        queries = []
+        for item in body.get("results", []):
+            try:
+                queries.append(Query.from_json(item))
+            except MalformedMessage as error:
+                # Skipping one bad query keeps the others flowing; the gateway expires it.
+                query_id = item.get("id") if isinstance(item, dict) else None
+                logger.warning("Skipped a malformed query %s from the inbox: %s", query_id, error)
+        return queries
+
+    def answer(self, query_id: str, answer: Answer) -> dict[str, Any]:
+        """Post an answer. The same answer twice is harmless; a different one raises `AnswerConflict`."""
+        return self._request("POST", ANSWER_PATH.format(id=query_id), payload=answer.to_json())
+
+    def me(self) -> dict[str, Any]:
+        """The adapter's own identity as the gateway sees it: a cheap check of key and clock."""
+        return self._request("GET", ME_PATH)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> dict[str, Any]:
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            content=body,
+            headers={"Content-Type": "application/json"} if payload is not None else None,
+            timeout=timeout if timeout is not None else self._timeout,
+        )
+        request.headers.update(
+            signing.signed_headers(
+                api_key=self._api_key,
+                secret=self._signing_secret,
+                method=method,
+                path=request.url.raw_path.decode("ascii"),
+                body=body,
+            )
+        )
+        try:
+            response = self._http.send(request)
+        except httpx.RequestError as error:  # transport failures, and bodies that cannot be decoded
+            raise GatewayUnavailable(
+                f"The gateway could not be reached: {type(error).__name__}.", code="unreachable"
+            ) from error
+        if response.is_error:
+            raise _error_from(response)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise GatewayError(
+                "The response is not a JSON object.", code="bad_response", status=response.status_code
+            )
+        return data
+
+
+def _error_from(response: httpx.Response) -> GatewayError:
+    try:
+        error = response.json()["error"]
+        code, message, fields = str(error["code"]), str(error.get("message", "")), error.get("fields") or {}
+    except (ValueError, KeyError, TypeError):
+        code, message, fields = f"http_{response.status_code}", response.reason_phrase, {}
+    return error_for(status=response.status_code, code=code, message=message, fields=fields)

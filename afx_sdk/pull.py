@@ -1,0 +1,137 @@
+"""The pull loop: long-poll the inbox, answer each query, keep going through gateway outages.
+
+Nothing is lost when the loop or the gateway stops: the gateway leases what it hands out for
+30 s and hands it out again if no answer came, and the `AnswerCache` makes that second
+delivery get the first delivery's answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as wait_all
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .errors import AnswerConflict, GatewayError, QueryClosed
+from .handler import AnswerCache, Handler
+from .models import Answer, Query
+
+logger = logging.getLogger(__name__)
+
+STOP_CHECK_SECONDS = 0.1
+
+
+class InboxClient(Protocol):
+    """The two calls the loop needs; `GatewayClient` is the real one."""
+
+    def inbox(self, *, wait: float, limit: int) -> list[Query]: ...
+
+    def answer(self, query_id: str, answer: Answer) -> dict[str, Any]: ...
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with jitter: pauses spread out, so adapters do not reconnect in step.
+
+    The n-th consecutive failure waits between half and all of `min(cap, base * 2**(n-1))`.
+    """
+
+    base: float = 0.5
+    cap: float = 30.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, failures: int) -> float:
+        ceiling = min(self.cap, self.base * 2 ** max(failures - 1, 0))
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+
+class PullLoop:
+    """Polls, hands each query to the handler on a small thread pool, and posts the answers.
+
+    `run()` returns once `stop` is set: a long poll in progress is abandoned (its queries come
+    back after their lease), queries already being handled are finished and answered.
+    """
+
+    def __init__(
+        self,
+        client: InboxClient,
+        handler: Handler,
+        *,
+        wait: float = 25,
+        limit: int = 10,
+        concurrency: int = 4,
+        backoff: Backoff | None = None,
+        stop: threading.Event | None = None,
+        answers: AnswerCache | None = None,
+        on_answer: Callable[[Query, Answer], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.handler = handler
+        self.wait = wait
+        self.limit = limit
+        self.concurrency = concurrency
+        self.backoff = backoff or Backoff()
+        self.stop = stop or threading.Event()
+        self.answers = answers or AnswerCache()
+        self.on_answer = on_answer
+
+    def run(self) -> None:
+        failures = 0
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="afx-pull") as pool:
+            while not self.stop.is_set():
+                try:
+                    queries = self._poll()
+                except GatewayError as error:
+                    failures += 1
+                    delay = self.backoff.delay(failures)
+                    logger.warning("Inbox poll failed (%s); retrying in %.1f s.", error, delay)
+                    self.stop.wait(delay)
+                    continue
+                failures = 0
+                wait_all([pool.submit(self._process, query) for query in queries])
+
+    def _poll(self) -> list[Query]:
+        """One long poll on a helper thread, so that a stop request is noticed within 0.1 s."""
+        result: Future[list[Query]] = Future()
+
+        def poll() -> None:
+            try:
+                result.set_result(self.client.inbox(wait=self.wait, limit=self.limit))
+            except BaseException as error:
+                result.set_exception(error)
+
+        threading.Thread(target=poll, name="afx-pull-poll", daemon=True).start()
+        while not self.stop.is_set():
+            try:
+                return result.result(timeout=STOP_CHECK_SECONDS)
+            except FutureTimeout:
+                continue
+        return []
+
+    def _process(self, query: Query) -> None:
+        if self.stop.is_set():
+            return  # not started yet: leave it to its lease, so stopping is not held up
+        try:
+            answer = self.answers.answer(query, self.handler)
+        except Exception as error:
+            # The type only: an exception's text may quote the data the handler was reading.
+            logger.warning("Handler raised %s on query %s; it comes back.", type(error).__name__, query.id)
+            return
+        try:
+            self.client.answer(query.id, answer)
+        except AnswerConflict:
+            logger.warning("Query %s already holds a different answer; the gateway kept the first.", query.id)
+            return
+        except QueryClosed:
+            logger.info("Query %s closed before its answer arrived.", query.id)
+            return
+        except GatewayError as error:
+            logger.warning("Answer to query %s not delivered (%s); it will come back.", query.id, error)
+            return
+        if self.on_answer is not None:
+            self.on_answer(query, answer)

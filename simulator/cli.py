@@ -1,0 +1,152 @@
+"""`python -m simulator`: one simulated payment platform as its own process, in push or pull mode.
+
+Secrets are best passed through the environment (`AFX_API_KEY`, `AFX_SIGNING_SECRET`,
+`AFX_KEY_ID`), where other users cannot read them from the process list.
+
+Standard output gets one line when ready, then one line per answered query (`<id> <status>`,
+no personal data); logs go to standard error. SIGTERM or SIGINT stops the process cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+import threading
+
+from afx_sdk import (
+    ORDER_LOOKUP,
+    GatewayClient,
+    Handler,
+    HandlerRegistry,
+    PullLoop,
+    PushReceiver,
+    key_id_from_api_key,
+    serve,
+    stop_on_signals,
+)
+
+from .dataset import DEFAULT_ORDERS, DEFAULT_SEED, SERIAL_SPACE, Dataset
+from .platform import (
+    Downtime,
+    OrderLookupHandler,
+    PollingPausedWhileDown,
+    answer_printer,
+    unavailable_while_down,
+)
+from .tables import PLATFORMS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--partner", required=True, choices=sorted(PLATFORMS), help="the platform's code")
+    parser.add_argument("--mode", required=True, choices=("push", "pull"))
+    parser.add_argument("--signing-secret", default=os.environ.get("AFX_SIGNING_SECRET"))
+    parser.add_argument("--api-key", default=os.environ.get("AFX_API_KEY"), help="pull: the adapter key")
+
+    data = parser.add_argument_group("data set")
+    data.add_argument("--orders", type=int, default=DEFAULT_ORDERS)
+    data.add_argument("--seed", type=int, default=DEFAULT_SEED)
+
+    faults = parser.add_argument_group("faults")
+    faults.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    faults.add_argument("--error-rate", type=float, default=0.0, help="share of queries that raise (0..1)")
+    faults.add_argument("--down-after", type=float, default=0.0, help="seconds from start until downtime")
+    faults.add_argument(
+        "--down-for", "--down-seconds", type=float, default=0.0, help="seconds of downtime (0: none)"
+    )
+
+    push = parser.add_argument_group("push mode")
+    push.add_argument("--host", default="127.0.0.1")
+    push.add_argument("--port", type=int, default=8101, help="0 picks a free port, printed when ready")
+    push.add_argument("--path", default="/afx/webhook")
+    push.add_argument(
+        "--key-id", default=os.environ.get("AFX_KEY_ID"), help="the key id webhooks are signed with"
+    )
+
+    pull = parser.add_argument_group("pull mode")
+    pull.add_argument("--gateway", default="http://127.0.0.1:8000")
+    pull.add_argument("--concurrency", type=int, default=4)
+    pull.add_argument("--wait", type=int, default=25, help="long-poll seconds (0..25)")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.signing_secret:
+        parser.error("--signing-secret or AFX_SIGNING_SECRET is required")
+    if not 1 <= args.orders <= SERIAL_SPACE:
+        parser.error(f"--orders is between 1 and {SERIAL_SPACE}")
+    if not 0.0 <= args.error_rate <= 1.0:
+        parser.error("--error-rate is a share between 0 and 1")
+    if args.mode == "pull" and not args.api_key:
+        parser.error("pull mode needs --api-key or AFX_API_KEY")
+    if args.mode == "push" and not args.key_id:
+        if not args.api_key:
+            parser.error("push mode needs --key-id or AFX_KEY_ID (or the API key it is part of)")
+        try:
+            args.key_id = key_id_from_api_key(args.api_key)
+        except ValueError as error:
+            parser.error(str(error))
+    return args
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per poll would drown the rest
+    handler = HandlerRegistry(
+        {
+            ORDER_LOOKUP: OrderLookupHandler(
+                Dataset(args.partner, seed=args.seed, orders=args.orders),
+                latency_seconds=args.latency_ms / 1000,
+                error_rate=args.error_rate,
+                rng=random.Random(args.seed),  # noqa: S311 - fault injection, not secrets
+            )
+        }
+    )
+    downtime = Downtime(after=args.down_after, duration=args.down_for)
+    stop = stop_on_signals()
+    (run_push if args.mode == "push" else run_pull)(args, handler, downtime, stop)
+    return 0
+
+
+def run_push(args: argparse.Namespace, handler: Handler, downtime: Downtime, stop: threading.Event) -> None:
+    receiver = PushReceiver(
+        handler,
+        key_id=args.key_id,
+        signing_secret=args.signing_secret,
+        path=args.path,
+        on_answer=answer_printer(sys.stdout),
+    )
+    serve(
+        unavailable_while_down(receiver, downtime),
+        args.host,
+        args.port,
+        stop=stop,
+        on_ready=lambda port: say(
+            f"simulator {args.partner} push: listening on http://{args.host}:{port}{args.path}"
+        ),
+    )
+
+
+def run_pull(args: argparse.Namespace, handler: Handler, downtime: Downtime, stop: threading.Event) -> None:
+    with GatewayClient(args.gateway, args.api_key, args.signing_secret) as client:
+        loop = PullLoop(
+            PollingPausedWhileDown(client, downtime, stop),
+            handler,
+            wait=args.wait,
+            concurrency=args.concurrency,
+            stop=stop,
+            on_answer=answer_printer(sys.stdout),
+        )
+        say(f"simulator {args.partner} pull: polling {args.gateway}")
+        loop.run()

@@ -1,0 +1,57 @@
+"""Fixed tables the synthetic data set draws from: platforms, banks with their card prefixes, names.
+
+The BINs are the public six-digit prefixes of debit cards of these banks, so account numbers
+look like the real thing to an officer's eye and to a Luhn check; the digits after them are
+random, so no generated number is anyone's account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Platform:
+    code: str
+    name: str
+    prefix: str  # two capital letters that start every order number of the platform
+
+
+@dataclass(frozen=True)
+class Bank:
+    name: str
+    bin: str
+    length: int  # total digits of an account number, the check digit included
+
+
+PLATFORMS = {
+    platform.code: platform
+    for platform in (
+        Platform("paylink", "PayLink payments", "PL"),
+        Platform("swiftpay", "SwiftPay", "SP"),
+    )
+}
+
+BANKS = (
+    Bank("中国工商银行", "622202", 19),
+    Bank("中国农业银行", "622848", 19),
+    Bank("中国银行", "621661", 19),
+    Bank("中国建设银行", "621700", 19),
+    Bank("交通银行", "622260", 19),
+    Bank("中国邮政储蓄银行", "621799", 19),
+    Bank("招商银行", "622588", 16),
+    Bank("中信银行", "622690", 16),
+    Bank("上海浦东发展银行", "622521", 16),
+    Bank("中国民生银行", "622622", 16),
+    Bank("兴业银行", "622909", 18),
+    Bank("平安银行", "623058", 19),
+)
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+
+GIVEN_NAME_CHARACTERS = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂华建国"  # one or two of these follow the surname
+    "志红玉兰文辉鹏飞海燕晶慧欣怡浩宇子涵梓轩雨婷晓东佳琪俊"
+)

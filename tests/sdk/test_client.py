@@ -1,0 +1,94 @@
+"""GatewayClient against the contract fixture: signed requests, and errors mapped to typed classes."""
+
+from __future__ import annotations
+
+import pytest
+
+from afx_sdk import (
+    Answer,
+    AnswerConflict,
+    GatewayClient,
+    GatewayError,
+    GatewayUnavailable,
+    QueryClosed,
+)
+from simulator.dataset import expected_answer
+from tests.sdk.conftest import API_KEY, ORDERS, SEED, SIGNING_SECRET, query_json
+
+
+@pytest.fixture
+def client(contract_gateway):
+    with GatewayClient(contract_gateway.url, API_KEY, SIGNING_SECRET, timeout=5) as client:
+        yield client
+
+
+def test_inbox_returns_typed_queries_signed_over_the_query_string(client, contract_gateway, order_numbers):
+    contract_gateway.enqueue(*(query_json(number) for number in order_numbers[:3]))
+    queries = client.inbox(wait=0, limit=2)
+    assert [query.input["order_number"] for query in queries] == order_numbers[:2]
+    assert len(client.inbox(wait=0, limit=100)) == 1
+    assert client.inbox(wait=0) == []
+
+
+def test_malformed_queries_are_skipped_not_fatal(client, contract_gateway, order_numbers):
+    contract_gateway.enqueue({"id": "broken", "kind": "order_lookup"}, query_json(order_numbers[0]))
+    assert [query.input["order_number"] for query in client.inbox(wait=0)] == [order_numbers[0]]
+
+
+def test_answer_twice_is_a_no_op_and_a_different_answer_conflicts(client, contract_gateway, order_numbers):
+    query = query_json(order_numbers[0])
+    contract_gateway.enqueue(query)
+    answer = expected_answer("paylink", order_numbers[0], SEED, orders=ORDERS)
+    assert client.answer(query["id"], answer) == {"id": query["id"], "status": "answered"}
+    assert client.answer(query["id"], answer) == {"id": query["id"], "status": "answered"}
+    with pytest.raises(AnswerConflict) as conflict:
+        client.answer(query["id"], Answer.not_found())
+    assert (conflict.value.status, conflict.value.code) == (409, "answer_conflict")
+
+
+def test_answer_to_a_closed_query(client, contract_gateway):
+    contract_gateway.close("expired-query")
+    with pytest.raises(QueryClosed) as closed:
+        client.answer("expired-query", Answer.not_found())
+    assert (closed.value.status, closed.value.code) == (410, "query_closed")
+
+
+def test_answer_to_a_query_of_another_partner_is_not_found(client):
+    with pytest.raises(GatewayError) as missing:
+        client.answer("not-ours", Answer.not_found())
+    assert type(missing.value) is GatewayError
+    assert (missing.value.status, missing.value.code) == (404, "not_found")
+
+
+def test_wrong_signing_secret_is_refused(contract_gateway):
+    with (
+        GatewayClient(contract_gateway.url, API_KEY, "wrong-secret") as client,
+        pytest.raises(GatewayError) as refused,
+    ):
+        client.me()
+    assert (refused.value.status, refused.value.code) == (401, "signature_invalid")
+
+
+def test_me(client):
+    assert client.me()["partner"] == {"code": "paylink"}
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [(503, "unavailable"), (429, "unavailable"), ("proxy", "http_502"), ("drop", "unreachable")],
+)
+def test_outages_are_gateway_unavailable(client, contract_gateway, fault, code):
+    contract_gateway.fail_next(fault)
+    with pytest.raises(GatewayUnavailable) as down:
+        client.inbox(wait=0)
+    assert down.value.code == code
+    assert client.inbox(wait=0) == []  # and the next call goes through
+
+
+def test_nothing_listening_is_gateway_unavailable(contract_gateway):
+    url = contract_gateway.url
+    contract_gateway.stop()
+    with GatewayClient(url, API_KEY, SIGNING_SECRET) as client, pytest.raises(GatewayUnavailable) as down:
+        client.me()
+    assert (down.value.status, down.value.code) == (None, "unreachable")
+    assert "no response" in str(down.value)
