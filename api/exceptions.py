@@ -3,6 +3,8 @@
 Kept apart from the handler so that services import it without importing DRF's views.
 """
 
+from typing import Any
+
 from rest_framework import status
 
 
@@ -14,7 +16,7 @@ class DomainError(Exception):
     # True when the service already wrote the audit event for this refusal.
     audited = False
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None):
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code

@@ -20,4 +20,6 @@ urlpatterns = [
         name="docs",
     ),
     path("", include("partners.api.urls")),
+    path("", include("gateway.api.urls")),
+    path("", include("audit.api.urls")),
 ]

@@ -94,6 +94,9 @@ GRANTS = [
     ("jh-afc", "bank-east", RequestKind.STOP_PAYMENT),
 ]
 
+# Platforms' order numbers: two letters, the payment date, a serial and a check digit.
+INPUT_FORMATS = {"paylink": {"order_number": r"PL\d{17}"}, "swiftpay": {"order_number": r"SP\d{17}"}}
+
 ADAPTERS = ["paylink", "swiftpay", "bank-east", "bank-river", "bank-coast", "telecom-one"]
 
 
@@ -122,6 +125,7 @@ def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> 
             delivery=delivery,
             webhook_url=webhook,
             answers=answers,
+            input_formats=INPUT_FORMATS.get(code),
         )
         for code, name, kind, delivery, webhook, answers in PARTNERS
     }

@@ -9,14 +9,10 @@ from .choices import POLICE_ROLES, send_permission
 from .models import Grant, Partner
 
 
-def grant_active_for(
-    *, unit: Partner, partner: Partner, kind: str, at: datetime | None = None
-) -> Grant | None:
-    """The unit's unexpired grant to send `kind` to `partner`, if any; one indexed query."""
-    return (
-        Grant.objects.active(at)
-        .filter(group_id=unit.group_id, content_object=partner, permission__codename=send_permission(kind))
-        .first()
+def grants_active_for(*, unit: Partner, partner: Partner, kind: str, at: datetime | None = None) -> Any:
+    """The unit's unexpired grants to send `kind` to `partner` (at most one): an indexed query."""
+    return Grant.objects.active(at).filter(
+        group_id=unit.group_id, content_object=partner, permission__codename=send_permission(kind)
     )
 
 
@@ -27,4 +23,4 @@ def may_send(*, actor: Any, partner: Partner, kind: str, at: datetime | None = N
     unit = actor.partner
     if not (unit.is_active and partner.is_active and kind in partner.answers):
         return False
-    return grant_active_for(unit=unit, partner=partner, kind=kind, at=at) is not None
+    return bool(grants_active_for(unit=unit, partner=partner, kind=kind, at=at).exists())

@@ -81,8 +81,13 @@ def partner_create(
     delivery: str = "",
     webhook_url: str = "",
     answers: Iterable[str] = (),
+    input_formats: dict[str, str] | None = None,
 ) -> Partner:
-    """Register a partner and the group its grants are given to."""
+    """Register a partner and the group its grants are given to.
+
+    `input_formats` maps an input name to the regular expression its values must match at this
+    partner (e.g. a platform's order numbers), checked before a query is accepted.
+    """
     _require_administrator(actor)
     if kind not in PartnerKind.values:
         raise Invalid("Unknown partner kind.", fields={"kind": [f"One of: {', '.join(PartnerKind.values)}."]})
@@ -97,6 +102,7 @@ def partner_create(
         delivery=delivery,
         webhook_url=webhook_url,
         answers=answered,
+        input_formats=input_formats or {},
         group=group,
     )
     partner.full_clean(exclude=["group"])

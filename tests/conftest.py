@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from gateway.models import Case, Query
+from gateway.services import cases, queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
 from partners.models import Grant, Partner, Person
@@ -37,6 +40,8 @@ class World:
     key_x: services.IssuedKey
     key_y: services.IssuedKey
     grant_a_x: Grant
+    case_a: Case
+    query_a: Query
 
     def client(self, identity: str) -> object:
         """An API client authenticated as one identity of the permission matrix."""
@@ -84,6 +89,24 @@ def make_world() -> World:
     services.grant_create(
         actor=SYSTEM, unit=unit_b, partner=platform_y, kind=RequestKind.ORDER_LOOKUP, expires_at=expires
     )
+    officer_a = person("officer-a", unit_a, "officer")
+    case_a = cases.case_open(
+        actor=officer_a,
+        number="A-0001",
+        title="Refund scam",
+        fraud_type="online_shopping",
+        legal_basis="Art. 31",
+        victim_loss=Decimal("5200.00"),
+    )
+    query_a = queries.query_submit(
+        actor=officer_a,
+        submission=queries.Submission(
+            case=case_a,
+            kind=RequestKind.ORDER_LOOKUP,
+            partner=platform_x.code,
+            input={"order_number": "PX0000000001"},
+        ),
+    )
     return World(
         unit_a=unit_a,
         unit_b=unit_b,
@@ -92,7 +115,7 @@ def make_world() -> World:
         bank=bank,
         oversight=oversight,
         exchange=exchange,
-        officer_a=person("officer-a", unit_a, "officer"),
+        officer_a=officer_a,
         supervisor_a=person("supervisor-a", unit_a, "supervisor"),
         officer_b=person("officer-b", unit_b, "officer"),
         operator_bank=person("operator-bank", bank, "operator"),
@@ -101,6 +124,8 @@ def make_world() -> World:
         key_x=services.adapter_key_create(actor=SYSTEM, partner=platform_x),
         key_y=services.adapter_key_create(actor=SYSTEM, partner=platform_y),
         grant_a_x=grant_a_x,
+        case_a=case_a,
+        query_a=query_a,
     )
 
 

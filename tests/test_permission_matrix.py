@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.audit.matrix import ROWS as AUDIT_ROWS
+from tests.gateway.matrix import ROWS as EXCHANGE_ROWS
 from tests.partners.matrix import ROWS as REGISTRY_ROWS
 from tests.permission_matrix import IDENTITIES, Row, call
 
-ROWS: list[Row] = [*REGISTRY_ROWS]
+ROWS: list[Row] = [*REGISTRY_ROWS, *EXCHANGE_ROWS, *AUDIT_ROWS]
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)

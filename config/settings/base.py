@@ -74,7 +74,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'afx.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes share the embedded database (server, worker): WAL lets readers run
+    # beside the writer, and IMMEDIATE transactions queue writers instead of failing them.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -171,11 +178,21 @@ AFX_MASTER_KEY_FILE = env("AFX_MASTER_KEY_FILE", default="")
 AFX_MASTER_KEY_AUTOCREATE = False
 AFX_KEY_PROVIDER = env("AFX_KEY_PROVIDER", default="privacy.providers.LocalKeyProvider")
 
+# The audit log's signed tree heads: the sequencer's own Ed25519 key (see audit/conf.py).
+AFX_AUDIT_SIGNING_KEY = env("AFX_AUDIT_SIGNING_KEY", default="")
+AFX_AUDIT_SIGNING_KEY_FILE = env("AFX_AUDIT_SIGNING_KEY_FILE", default="")
+AFX_AUDIT_SIGNING_KEY_AUTOCREATE = False
+AFX_AUDIT_SEQUENCER_BATCH = env.int("AFX_AUDIT_SEQUENCER_BATCH", default=5000)
+AFX_AUDIT_LAG_ALERT_SECONDS = env.int("AFX_AUDIT_LAG_ALERT_SECONDS", default=60)
+# Overrides of audit.conf.AnomalySettings, e.g. {"working_hours": {"default": ("08:00", "20:00")}}.
+AFX_AUDIT_ANOMALIES: dict[str, object] = {}
+
 # Adapter request signing: a timestamp more than this far from now is stale.
 AFX_SIGNATURE_MAX_SKEW = timedelta(minutes=5)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+# Redis redelivers an unacknowledged task (a worker died) after this; retries wait far less.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 30}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -184,7 +201,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sequence-audit-events": {"task": "audit.sequence_events", "schedule": 2.0, "options": {"expires": 10}},
     "purge-expired-tokens": {"task": "partners.purge_expired_tokens", "schedule": 3600.0},
+    "expire-overdue-queries": {"task": "gateway.expire_overdue_queries", "schedule": 2.0},
+    "relay-stale-outbox": {"task": "gateway.relay_stale_outbox", "schedule": 5.0},
 }
 
 LOGGING = {
@@ -198,5 +218,5 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["correlation_id"]},
     },
     "root": {"handlers": ["console"], "level": env("AFX_LOG_LEVEL", default="INFO")},
-    "loggers": {"django_guid": {"level": "WARNING"}},
+    "loggers": {"django_guid": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

@@ -4,7 +4,7 @@ Everything it writes (database, broker folders, the local master key) lives unde
 """
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, VAR_DIR, env
 
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
@@ -15,14 +15,18 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="afx-local-development-key-not-for
 # The embedded default makes its own master key on first need and says where.
 AFX_MASTER_KEY_FILE = env("AFX_MASTER_KEY_FILE", default=str(VAR_DIR / "master.key"))
 AFX_MASTER_KEY_AUTOCREATE = True
+AFX_AUDIT_SIGNING_KEY_FILE = env("AFX_AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing.pem"))
+AFX_AUDIT_SIGNING_KEY_AUTOCREATE = True
 
 _broker_dir = VAR_DIR / "broker"
-for _sub in ("queue", "processed"):
+for _sub in ("queue", "processed", "control"):
     (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
     "data_folder_in": str(_broker_dir / "queue"),
     "data_folder_out": str(_broker_dir / "queue"),
     "processed_folder": str(_broker_dir / "processed"),
+    "control_folder": str(_broker_dir / "control"),
     "store_processed": False,
-    "polling_interval": 0.05,
+    "polling_interval": 0.01,
 }

@@ -16,7 +16,6 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.exceptions import DomainError
-from api.pagination import NewestCreatedCursorPagination
 from api.permissions import EVERY_PERSON, EVERY_ROLE, RoleAllowed
 from api.views import RestrictedListApi, RestrictedRetrieveApi
 from partners import services
@@ -137,7 +136,7 @@ class AdapterKeyListApi(RestrictedListApi):
     model = AdapterKey
     serializer_class = AdapterKeyOutputSerializer
     allowed_roles = frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.OPERATOR, Role.ADAPTER})
-    pagination_class = NewestCreatedCursorPagination
+    pagination_ordering = "-created_at"
 
 
 class GrantListApi(RestrictedListApi):

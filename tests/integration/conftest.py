@@ -8,6 +8,7 @@ RabbitMQ; a test here that finds SQLite or the file broker fails instead of skip
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -56,8 +57,10 @@ class WorkerProcess:
                 "worker",
                 "-n",
                 f"{name}@%h",
+                "--pool",
+                "threads",
                 "-c",
-                "1",
+                "2",
                 "--without-gossip",
                 "--without-mingle",
                 "-l",
@@ -110,3 +113,34 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float 
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SimulatorProcess:
+    """`python -m simulator` as its own process: a simulated platform over real HTTP."""
+
+    def __init__(self, partner: str, mode: str, api_key: str, secret: str, *args: str) -> None:
+        self.log = ROOT / "var" / f"simulator-{partner}-{mode}.log"
+        env = {**os.environ, "AFX_API_KEY": api_key, "AFX_SIGNING_SECRET": secret}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "--partner", partner, "--mode", mode, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: "simulator" in self.log.read_text() or self.process.poll() is not None, timeout=20)
+        assert self.process.poll() is None, self.log.read_text()[-2000:]
+
+    def answered(self, query_id: str) -> int:
+        """How many times the platform answered this query (redeliveries answer again)."""
+        return sum(1 for line in self.log.read_text().splitlines() if line.startswith(query_id))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)

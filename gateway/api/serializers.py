@@ -1,0 +1,130 @@
+"""What the exchange's API takes and shows. Personal values leave masked, always."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from gateway.choices import ANSWER_STATUSES, FraudType
+from gateway.kinds import KINDS
+from gateway.models import Case, Query
+from partners.choices import RequestKind
+from privacy.choices import Kind
+from privacy.masking import mask
+from privacy.serializers import MaskedField
+
+
+class CaseInputSerializer(serializers.Serializer):
+    number = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$", max_length=64)
+    title = serializers.CharField(max_length=300)
+    fraud_type = serializers.ChoiceField(choices=FraudType.choices)
+    legal_basis = serializers.CharField(max_length=300)
+    victim_loss = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+
+class CaseOutputSerializer(serializers.ModelSerializer):
+    unit: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    title = MaskedField(kind=Kind.FREE_TEXT)
+    opened_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "unit",
+            "number",
+            "title",
+            "fraud_type",
+            "legal_basis",
+            "victim_loss",
+            "status",
+            "opened_by",
+            "opened_at",
+            "closed_at",
+        ]
+
+
+class QueryInputSerializer(serializers.Serializer):
+    """One query; `input` is validated by its kind (see `gateway.kinds`)."""
+
+    case = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=RequestKind.choices)
+    partner = serializers.SlugField(max_length=40)
+    input = serializers.JSONField()
+    deadline_seconds = serializers.IntegerField(
+        min_value=5,
+        max_value=7 * 24 * 3600,
+        required=False,
+        help_text="Default: the kind's (30 s for lookups).",
+    )
+
+
+class BatchInputSerializer(serializers.Serializer):
+    queries = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+
+class QueryResultSerializer(serializers.Serializer):
+    bank = serializers.CharField(source="result_bank")
+    account_number = MaskedField(source="result_account", kind=Kind.ACCOUNT)
+    holder_name = MaskedField(source="result_holder", kind=Kind.NAME)
+    amount = serializers.DecimalField(
+        source="result_amount", max_digits=14, decimal_places=2, allow_null=True
+    )
+    paid_at = serializers.DateTimeField(source="result_paid_at", allow_null=True)
+
+
+class QueryOutputSerializer(serializers.ModelSerializer):
+    case = serializers.UUIDField(source="case_id")
+    partner: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    input = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Query
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "partner",
+            "status",
+            "reason",
+            "input",
+            "created_at",
+            "deadline",
+            "dispatched_at",
+            "answered_at",
+            "closed_at",
+            "result",
+        ]
+
+    def get_input(self, query: Query) -> dict[str, Any]:
+        subject = KINDS[query.kind].subject_field
+        value = getattr(query, subject)
+        kind = Query._meta.get_field(subject).kind  # type: ignore[union-attr]
+        return {subject: None if value is None else mask(kind, value), **query.params}
+
+    def get_result(self, query: Query) -> dict[str, Any] | None:
+        if query.status not in ANSWER_STATUSES or query.result_account is None:
+            return None
+        return dict(QueryResultSerializer(query).data)
+
+
+class RevealInputSerializer(serializers.Serializer):
+    purpose = serializers.CharField(max_length=300)
+
+
+class AccountSearchInputSerializer(serializers.Serializer):
+    account_number = serializers.CharField(max_length=40)
+
+
+class AccountSearchOutputSerializer(serializers.Serializer):
+    cases = CaseOutputSerializer(many=True)
+    other_units_cases = serializers.IntegerField()
+
+
+class AnswerOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()

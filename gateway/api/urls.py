@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("cases/", views.CaseListApi.as_view(), name="case-list"),
+    path("cases/<uuid:pk>/", views.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<uuid:pk>/close/", views.CaseCloseApi.as_view(), name="case-close"),
+    path("queries/", views.QueryListApi.as_view(), name="query-list"),
+    path("queries/batch/", views.QueryBatchApi.as_view(), name="query-batch"),
+    path("queries/<uuid:pk>/", views.QueryDetailApi.as_view(), name="query-detail"),
+    path("queries/<uuid:pk>/reveal/", views.QueryRevealApi.as_view(), name="query-reveal"),
+    path("accounts/search/", views.AccountSearchApi.as_view(), name="account-search"),
+    path("adapter/inbox/", views.InboxApi.as_view(), name="adapter-inbox"),
+    path("adapter/queries/<uuid:pk>/answer/", views.AnswerApi.as_view(), name="adapter-answer"),
+]

@@ -1,0 +1,32 @@
+"""Choices of the exchange: cases, queries and why a query closed without an answer."""
+
+from django.db import models
+
+
+class FraudType(models.TextChoices):
+    IMPERSONATION = "impersonation", "Impersonating police, officials or customer service"
+    INVESTMENT = "investment", "Fake investment or gambling platform"
+    ONLINE_SHOPPING = "online_shopping", "Online shopping or refund scam"
+    LOAN = "loan", "Fake loan or credit repair"
+    ROMANCE = "romance", "Romance scam"
+    PART_TIME_JOB = "part_time_job", "Part-time job or click-farming scam"
+    OTHER = "other", "Other"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class QueryStatus(models.TextChoices):
+    PENDING = "pending", "Pending: waiting to be delivered"
+    DISPATCHED = "dispatched", "Dispatched: delivered to the partner"
+    ANSWERED = "answered", "Answered"
+    NOT_FOUND = "not_found", "Not found by the partner"
+    FAILED = "failed", "Failed: the partner could not answer"
+    EXPIRED = "expired", "Expired: no answer before the deadline"
+    REFUSED = "refused", "Refused by the gateway"
+
+
+OPEN_QUERY_STATUSES = frozenset({QueryStatus.PENDING, QueryStatus.DISPATCHED})
+ANSWER_STATUSES = frozenset({QueryStatus.ANSWERED, QueryStatus.NOT_FOUND, QueryStatus.FAILED})

@@ -1,0 +1,106 @@
+"""The processes of the embedded demo: the gateway, a Celery worker with beat, and one
+simulated platform per delivery mode, each a real process talking real HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+
+from partners import services
+from partners.models import AdapterKey, Partner
+
+GATEWAY = "127.0.0.1:8000"
+PUSH_PORT = 8101
+ACTOR = "system:demo"
+SIMULATED = {"paylink": "push", "swiftpay": "pull"}
+
+
+def issue_simulator_keys() -> dict[str, services.IssuedKey]:
+    """Fresh keys for the simulated platforms: earlier ones were shown once and are gone."""
+    issued = {}
+    for code in SIMULATED:
+        partner = Partner.objects.get(code=code)
+        for key in AdapterKey.objects.filter(partner=partner).active():
+            services.adapter_key_revoke(actor=ACTOR, key=key)
+        issued[code] = services.adapter_key_create(actor=ACTOR, partner=partner, label="demo simulator")
+    return issued
+
+
+@dataclass
+class DemoStack:
+    keys: dict[str, services.IssuedKey]
+    address: str = GATEWAY
+    logs: Path = field(default_factory=lambda: Path(settings.BASE_DIR) / "var" / "demo-logs")
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        python = sys.executable
+        self._spawn("gateway", [python, "manage.py", "runserver", self.address, "--noreload"])
+        self._spawn(
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "--pool",
+                "threads",
+                "-c",
+                "4",
+                "-l",
+                "warning",
+                "-s",
+                str(self.logs / "beat-schedule"),
+            ],
+        )
+        for code, mode in SIMULATED.items():
+            issued = self.keys[code]
+            env = {"AFX_API_KEY": issued.api_key, "AFX_SIGNING_SECRET": issued.signing_secret}
+            args = ["--port", str(PUSH_PORT)] if mode == "push" else ["--gateway", self.url]
+            self._spawn(
+                f"simulator-{code}",
+                [python, "-m", "simulator", "--partner", code, "--mode", mode, *args],
+                extra_env=env,
+            )
+        self._wait_for_gateway()
+
+    def _spawn(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+        log = (self.logs / f"{name}.log").open("wb")
+        env = {**os.environ, **(extra_env or {})}
+        self.processes.append(
+            subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        )
+
+    def _wait_for_gateway(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health/", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"The gateway did not start; see {self.logs / 'gateway.log'}")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

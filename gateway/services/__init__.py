@@ -1,0 +1,1 @@
+"""Writes of the exchange, by concern: cases, query submission, delivery, answers, search."""

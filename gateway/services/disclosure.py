@@ -1,0 +1,65 @@
+"""Plaintext leaving on purpose: revealing a query's values, and searching by account.
+
+Both are police acts on their own unit's data, recorded in the audit log with their purpose
+or with the blind index searched for, never with the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from api.exceptions import Forbidden, Invalid
+from audit.choices import AuditAction
+from audit.services import event_record
+from gateway.kinds import KINDS
+from gateway.models import Case, Query
+from partners.choices import POLICE_ROLES
+from privacy import blind_index
+from privacy.choices import KeyPurpose, Kind
+from privacy.keyring import keyring
+from privacy.reveal import reveal_field
+from privacy.selectors import blind_index_filter
+
+
+@transaction.atomic
+def query_reveal(*, actor: Any, query: Query, purpose: str) -> dict[str, str | None]:
+    """The plaintext of the query's subject and answer, each reveal audited with its purpose."""
+    fields = [KINDS[query.kind].subject_field]
+    if query.result_account is not None:
+        fields += ["result_account", "result_holder"]
+    return {name: reveal_field(actor=actor, obj=query, field_name=name, purpose=purpose) for name in fields}
+
+
+@dataclass(frozen=True)
+class AccountSearchResult:
+    """The actor's own cases that involve the account, and how many other units' cases do."""
+
+    cases: list[Case]
+    other_units_cases: int
+
+
+def account_search(*, actor: Any, account_number: str) -> AccountSearchResult:
+    """In which cases has this account appeared? One indexed query; nothing is decrypted."""
+    if getattr(actor, "role", None) not in POLICE_ROLES:
+        raise Forbidden("Only police officers and supervisors search accounts.")
+    if not blind_index.normalise(Kind.ACCOUNT, account_number):
+        raise Invalid("An account number has digits.", fields={"account_number": ["No digits."]})
+    matching = Query.objects.filter(blind_index_filter(Query, "result_account", account_number))
+    own_case_ids = matching.filter(case__unit_id=actor.partner.pk).values("case_id")
+    cases = list(Case.objects.filter(pk__in=own_case_ids).order_by("-opened_at"))
+    others = matching.exclude(case__unit_id=actor.partner.pk).values("case_id").distinct().count()
+    key = keyring.current(KeyPurpose.INDEX)
+    index = blind_index.digest(key.secret, key.version, Kind.ACCOUNT, account_number)
+    event_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_SEARCHED,
+        details={
+            "subject_index": index.hex() if index else "",
+            "own_cases": len(cases),
+            "other_units_cases": others,
+        },
+    )
+    return AccountSearchResult(cases=cases, other_units_cases=others)

@@ -1,0 +1,184 @@
+"""Submitting queries: validate, check the grant, store encrypted, and leave through the outbox.
+
+A refusal by the gateway itself (no active grant, a closed case, a suspended partner) is
+kept as a query in status `refused`, so the officer's list and the audit log both show it;
+the API answers it with 403 or 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import serializers
+
+from api.exceptions import Conflict, DomainError, Forbidden, Invalid
+from audit.choices import AuditAction, Outcome
+from audit.services import event_record
+from gateway.choices import QueryStatus
+from gateway.kinds import KindSpec, spec_for
+from gateway.models import Case, OutboxMessage, Query
+from partners.choices import POLICE_ROLES, Delivery
+from partners.models import Partner
+from partners.selectors import grants_active_for
+
+MAX_BATCH = 1000
+
+
+class CaseClosed(Conflict):
+    code = "case_closed"
+
+
+class NoGrant(Forbidden):
+    code = "no_grant"
+
+
+class PartnerUnavailable(Forbidden):
+    code = "partner_suspended"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What an officer asks: the case, the kind, the partner's code and the kind's input."""
+
+    case: Case
+    kind: str
+    partner: str
+    input: Any
+    deadline_seconds: int | None = None
+
+
+def _partner_and_spec(submission: Submission) -> tuple[Partner, KindSpec]:
+    spec = spec_for(submission.kind)
+    if spec is None:
+        raise Invalid("Unknown request kind.", fields={"kind": ["Not a request kind AFX carries."]})
+    partner = Partner.objects.filter(code=submission.partner).first()
+    if partner is None or submission.kind not in partner.answers:
+        raise Invalid("No partner with this code answers this kind.", fields={"partner": ["Not available."]})
+    return partner, spec
+
+
+def _refusal(actor: Any, case: Case, partner: Partner, kind: str) -> DomainError | None:
+    if not case.is_open:
+        return CaseClosed("The case is closed; it accepts no new queries.")
+    if not partner.is_active:
+        return PartnerUnavailable("This partner is suspended; nothing can be sent to it.")
+    if not grants_active_for(unit=actor.partner, partner=partner, kind=kind).exists():
+        return NoGrant(f"Your unit holds no active grant to send {kind} requests to {partner.code}.")
+    return None
+
+
+def _store(
+    actor: Any, submission: Submission, partner: Partner, spec: KindSpec, values: dict[str, Any]
+) -> Query:
+    subject, params = spec.split_input(values)
+    now = timezone.now()
+    query = Query(
+        case=submission.case,
+        kind=spec.kind,
+        partner=partner,
+        requested_by=actor,
+        params=params,
+        created_at=now,
+        deadline=now
+        + (
+            timedelta(seconds=submission.deadline_seconds)
+            if submission.deadline_seconds
+            else spec.default_deadline
+        ),
+    )
+    setattr(query, spec.subject_field, subject)
+    return query
+
+
+def _submit_one(actor: Any, submission: Submission) -> tuple[Query, DomainError | None]:
+    """Store one query, as pending or as refused, with its audit event and outbox row.
+
+    Invalid input raises (nothing is stored); a refusal is returned, not raised, so that the
+    refused query commits with the rest of the caller's transaction.
+    """
+    if getattr(actor, "role", None) not in POLICE_ROLES:
+        raise Forbidden("Only police officers and supervisors send queries.")
+    partner, spec = _partner_and_spec(submission)
+    values = spec.validate_input(partner, submission.input)
+    query = _store(actor, submission, partner, spec, values)
+    refusal = _refusal(actor, submission.case, partner, spec.kind)
+    if refusal is not None:
+        query.status = QueryStatus.REFUSED
+        query.reason = refusal.code
+        query.closed_at = query.created_at
+        refusal.audited = True
+    query.save()
+    index = getattr(query, f"{spec.subject_field}_index")
+    details = {"kind": spec.kind, "partner": partner.code, "subject_index": index.hex() if index else ""}
+    event_record(
+        actor=actor,
+        action=AuditAction.QUERY_REFUSED if refusal else AuditAction.LOOKUP_SUBMITTED,
+        outcome=Outcome.DENIED if refusal else Outcome.ALLOWED,
+        target=query,
+        case_id=str(submission.case.pk),
+        details={**details, "reason": refusal.code} if refusal else details,
+    )
+    if refusal is None and partner.delivery == Delivery.PUSH:
+        _enqueue_push(query)
+    return query, refusal
+
+
+def _enqueue_push(query: Query) -> None:
+    """Write the outbox row now; hand it to Celery once the transaction has committed."""
+    from gateway.delivery import relay_outbox_message
+
+    message = OutboxMessage.objects.create(query=query)
+    transaction.on_commit(lambda: relay_outbox_message(message.pk))
+
+
+def query_submit(*, actor: Any, submission: Submission) -> Query:
+    """Submit one query. A refusal is committed (as a refused query) and then raised."""
+    with transaction.atomic():
+        query, refusal = _submit_one(actor, submission)
+    if refusal is not None:
+        raise refusal
+    return query
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    index: int
+    query: Query | None = None
+    error: DomainError | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+def query_submit_batch(
+    *, actor: Any, submissions: Sequence[Submission | DomainError]
+) -> list[BatchItemResult]:
+    """Up to 1,000 queries, each in its own savepoint: a bad item refuses only itself.
+
+    Items the caller could not even read (an unknown case) arrive as errors and are reported
+    at their index, so the answer lines up with the request item by item.
+    """
+    if len(submissions) > MAX_BATCH:
+        raise Invalid(f"At most {MAX_BATCH} queries at once.", fields={"queries": [f"At most {MAX_BATCH}."]})
+    results = []
+    with transaction.atomic():
+        for index, submission in enumerate(submissions):
+            if isinstance(submission, DomainError):
+                results.append(BatchItemResult(index=index, error=submission))
+                continue
+            try:
+                with transaction.atomic():
+                    query, refusal = _submit_one(actor, submission)
+                results.append(BatchItemResult(index=index, query=query, error=refusal))
+            except DomainError as error:
+                results.append(BatchItemResult(index=index, error=error))
+            except serializers.ValidationError as error:
+                fields = error.detail if isinstance(error.detail, dict) else {"input": error.detail}
+                results.append(BatchItemResult(index=index, error=Invalid("Invalid input.", fields=fields)))
+    return results

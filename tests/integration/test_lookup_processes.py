@@ -1,0 +1,204 @@
+"""Order lookups across real processes: PostgreSQL, the broker, Celery workers, simulated
+platforms over HTTP. Faults: a worker killed mid-dispatch, a platform down for a while."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from audit.choices import AuditAction
+from audit.models import AuditEvent
+from gateway.models import Query
+from gateway.services import queries
+from partners import services
+from partners.choices import Delivery, PartnerKind, RequestKind
+from simulator.dataset import expected_answer, sample_order_numbers
+from tests.integration.conftest import SimulatorProcess, WorkerProcess, free_port, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Platforms:
+    push_port: int
+    paylink: services.IssuedKey
+    swiftpay: services.IssuedKey
+
+
+@pytest.fixture
+def platforms(world: Any, postgres: None) -> Platforms:
+    port = free_port()
+    made = {}
+    for code, delivery, url in (
+        ("paylink", Delivery.PUSH, f"http://127.0.0.1:{port}/afx/webhook"),
+        ("swiftpay", Delivery.PULL, ""),
+    ):
+        partner = services.partner_create(
+            actor="system:tests",
+            code=code,
+            name=code,
+            kind=PartnerKind.PAYMENT_PLATFORM,
+            delivery=delivery,
+            webhook_url=url,
+            answers=[RequestKind.ORDER_LOOKUP],
+        )
+        services.grant_create(
+            actor="system:tests",
+            unit=world.unit_a,
+            partner=partner,
+            kind=RequestKind.ORDER_LOOKUP,
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+        made[code] = services.adapter_key_create(actor="system:tests", partner=partner)
+    return Platforms(push_port=port, **made)
+
+
+def ask(world: Any, partner: str, order_number: str, deadline_seconds: int | None = None) -> Query:
+    return queries.query_submit(
+        actor=world.officer_a,
+        submission=queries.Submission(
+            case=world.case_a,
+            kind=RequestKind.ORDER_LOOKUP,
+            partner=partner,
+            input={"order_number": order_number},
+            deadline_seconds=deadline_seconds,
+        ),
+    )
+
+
+def settled(query: Query, timeout: float = 30) -> Query:
+    return wait_for(
+        lambda: Query.objects.exclude(status__in=["pending", "dispatched"]).filter(pk=query.pk).first(),
+        timeout=timeout,
+    )
+
+
+def assert_answer_matches(query: Query, partner: str, order_number: str) -> None:
+    expected = expected_answer(partner, order_number)
+    assert query.status == "answered"
+    assert expected.result is not None
+    assert query.result_account == expected.result.account_number
+    assert query.result_holder == expected.result.holder_name
+    assert AuditEvent.objects.filter(action=AuditAction.QUERY_ANSWERED, target_id=str(query.pk)).count() == 1
+
+
+def test_push_lookup_answered_through_worker_and_webhook(world, platforms, celery_worker):
+    simulator = SimulatorProcess(
+        "paylink",
+        "push",
+        platforms.paylink.api_key,
+        platforms.paylink.signing_secret,
+        "--port",
+        str(platforms.push_port),
+    )
+    try:
+        order = sample_order_numbers("paylink", 1)[0]
+        query = settled(ask(world, "paylink", order))
+        assert_answer_matches(query, "paylink", order)
+        unknown = settled(ask(world, "paylink", "PL20250101000000000"))
+        assert unknown.status == "not_found"
+    finally:
+        simulator.stop()
+
+
+def test_pull_lookup_answered_by_polling_adapter(world, platforms, live_server):
+    simulator = SimulatorProcess(
+        "swiftpay",
+        "pull",
+        platforms.swiftpay.api_key,
+        platforms.swiftpay.signing_secret,
+        "--gateway",
+        live_server.url,
+    )
+    try:
+        orders = sample_order_numbers("swiftpay", 5)
+        asked = [ask(world, "swiftpay", order) for order in orders]
+        for query, order in zip(asked, orders, strict=True):
+            assert_answer_matches(settled(query), "swiftpay", order)
+    finally:
+        simulator.stop()
+
+
+def test_worker_killed_mid_dispatch_loses_nothing_and_answers_once(world, platforms, celery_worker):
+    simulator = SimulatorProcess(
+        "paylink",
+        "push",
+        platforms.paylink.api_key,
+        platforms.paylink.signing_secret,
+        "--port",
+        str(platforms.push_port),
+        "--latency-ms",
+        "3000",
+    )
+    try:
+        order = sample_order_numbers("paylink", 1)[0]
+        query = ask(world, "paylink", order, deadline_seconds=180)
+        wait_for(lambda: Query.objects.get(pk=query.pk).delivery_attempts >= 1)
+        celery_worker.kill()  # SIGKILL while the webhook call is in flight
+        assert Query.objects.get(pk=query.pk).status == "dispatched"
+        replacement = WorkerProcess("afx-replacement")
+        try:
+            replacement.wait_ready()
+            assert_answer_matches(settled(query, timeout=120), "paylink", order)
+        finally:
+            replacement.stop()
+        assert Query.objects.get(pk=query.pk).delivery_attempts >= 2
+    finally:
+        simulator.stop()
+
+
+def test_push_platform_down_then_back_is_retried_until_answered(world, platforms, celery_worker):
+    simulator = SimulatorProcess(
+        "paylink",
+        "push",
+        platforms.paylink.api_key,
+        platforms.paylink.signing_secret,
+        "--port",
+        str(platforms.push_port),
+        "--down-for",
+        "20",
+    )
+    try:
+        order = sample_order_numbers("paylink", 1)[0]
+        query = settled(ask(world, "paylink", order, deadline_seconds=120), timeout=110)
+        assert_answer_matches(query, "paylink", order)
+        assert query.delivery_attempts >= 3
+    finally:
+        simulator.stop()
+
+
+def test_pull_adapter_down_for_a_minute_loses_no_query(world, platforms, live_server):
+    simulator = SimulatorProcess(
+        "swiftpay",
+        "pull",
+        platforms.swiftpay.api_key,
+        platforms.swiftpay.signing_secret,
+        "--gateway",
+        live_server.url,
+        "--down-for",
+        "60",
+    )
+    try:
+        orders = sample_order_numbers("swiftpay", 3)
+        asked = [ask(world, "swiftpay", order, deadline_seconds=150) for order in orders]
+        for query in asked:
+            assert Query.objects.get(pk=query.pk).status == "pending"
+        for query, order in zip(asked, orders, strict=True):
+            assert_answer_matches(settled(query, timeout=140), "swiftpay", order)
+    finally:
+        simulator.stop()
+
+
+def test_unanswered_query_expires_with_a_reason(world, platforms, celery_worker):
+    query = ask(world, "paylink", sample_order_numbers("paylink", 1)[0], deadline_seconds=5)
+    from gateway.tasks import expire_overdue_queries
+
+    wait_for(lambda: Query.objects.get(pk=query.pk).deadline < timezone.now(), timeout=10)
+    expire_overdue_queries.delay()
+    expired = settled(query, timeout=30)
+    assert expired.status == "expired"
+    assert expired.reason in {"webhook_unreachable", "no_answer_before_deadline"}
