@@ -19,17 +19,13 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 VIEW = "view"
-CHANGE = "change"
-
-# Roles that see the whole registry: administrators run it, auditors oversee it.
-REGISTRY_WIDE_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
 
 
-class PartnerQuerySet(models.QuerySet):
-    def restrict(self, actor: Any, action: str = VIEW) -> PartnerQuerySet:
-        """Administrators see and change all; auditors see all; police see their unit and the
-        partners it holds an active grant to; answering partners see themselves and the units
-        holding an active grant to them."""
+class RegistryQuerySet(models.QuerySet):
+    """The rule every registry table shares: administrators see and change all, auditors see
+    all, nobody else changes anything; `visible_to` says what the others see."""
+
+    def restrict(self, actor: Any, action: str = VIEW) -> Any:
         role = role_of(actor)
         if role is None:
             return self.none()
@@ -39,6 +35,16 @@ class PartnerQuerySet(models.QuerySet):
             return self.none()
         if role == Role.AUDITOR:
             return self.all()
+        return self.visible_to(actor, role)
+
+    def visible_to(self, actor: Any, role: str) -> Any:
+        raise NotImplementedError
+
+
+class PartnerQuerySet(RegistryQuerySet):
+    def visible_to(self, actor: Any, role: str) -> PartnerQuerySet:
+        """Police see their unit and the partners it holds an active grant to; answering
+        partners see themselves and the units holding an active grant to them."""
         now = timezone.now()
         partner = actor.partner
         if role in POLICE_ROLES:
@@ -50,19 +56,11 @@ class PartnerQuerySet(models.QuerySet):
         return self.filter(models.Q(pk=partner.pk) | granted).distinct()
 
 
-class PersonQuerySet(models.QuerySet):
-    def restrict(self, actor: Any, action: str = VIEW) -> PersonQuerySet:
-        """Administrators see and change all; auditors see all; supervisors see their unit's
-        people; everyone else sees only themselves."""
-        role = role_of(actor)
-        if role is None or role == Role.ADAPTER:
+class PersonQuerySet(RegistryQuerySet):
+    def visible_to(self, actor: Any, role: str) -> PersonQuerySet:
+        """Supervisors see their unit's people; other people see themselves; adapters nobody."""
+        if role == Role.ADAPTER:
             return self.none()
-        if role == Role.ADMINISTRATOR:
-            return self.all()
-        if action != VIEW:
-            return self.none()
-        if role == Role.AUDITOR:
-            return self.all()
         if role == Role.SUPERVISOR:
             return self.filter(partner_id=actor.partner_id)
         return self.filter(pk=actor.pk)
@@ -74,19 +72,9 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
     use_in_migrations = True
 
 
-class AdapterKeyQuerySet(models.QuerySet):
-    def restrict(self, actor: Any, action: str = VIEW) -> AdapterKeyQuerySet:
-        """Administrators see and change all; auditors see all; a partner's operators see its
-        keys; an adapter sees the key it signs with."""
-        role = role_of(actor)
-        if role is None:
-            return self.none()
-        if role == Role.ADMINISTRATOR:
-            return self.all()
-        if action != VIEW:
-            return self.none()
-        if role == Role.AUDITOR:
-            return self.all()
+class AdapterKeyQuerySet(RegistryQuerySet):
+    def visible_to(self, actor: Any, role: str) -> AdapterKeyQuerySet:
+        """A partner's operators see its keys; an adapter sees the key it signs with."""
         if role == Role.OPERATOR:
             return self.filter(partner_id=actor.partner.pk)
         if role == Role.ADAPTER:
@@ -97,19 +85,9 @@ class AdapterKeyQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
-class GrantQuerySet(models.QuerySet):
-    def restrict(self, actor: Any, action: str = VIEW) -> GrantQuerySet:
-        """Administrators see and change all; auditors see all; police see their unit's grants;
-        answering partners see the grants addressed to them."""
-        role = role_of(actor)
-        if role is None:
-            return self.none()
-        if role == Role.ADMINISTRATOR:
-            return self.all()
-        if action != VIEW:
-            return self.none()
-        if role == Role.AUDITOR:
-            return self.all()
+class GrantQuerySet(RegistryQuerySet):
+    def visible_to(self, actor: Any, role: str) -> GrantQuerySet:
+        """Police see their unit's grants; answering partners see the grants addressed to them."""
         if role in POLICE_ROLES:
             return self.filter(group_id=actor.partner.group_id)
         return self.filter(content_object_id=actor.partner.pk)
