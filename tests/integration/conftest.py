@@ -13,12 +13,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+
+from audit.choices import AuditAction
+from audit.models import AuditEvent
+from gateway.models import Query
+from gateway.services import queries
+from partners import services
+from partners.choices import Delivery, PartnerKind, RequestKind
+from simulator.dataset import expected_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,16 +48,18 @@ def _database_url() -> str:
 class WorkerProcess:
     """A `celery worker` child process; `stop()` ends it, `kill()` ends it the hard way."""
 
-    def __init__(self, name: str, *extra: str) -> None:
-        broker = settings.CELERY_BROKER_URL
+    def __init__(self, name: str, *extra: str, broker: str | None = None) -> None:
+        broker = broker or settings.CELERY_BROKER_URL
         assert broker.startswith(("redis://", "amqp://")), "integration tests need a real broker"
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "CELERY_BROKER_URL": broker,
         }
         self.name = name
         self.log = ROOT / "var" / f"worker-{name}.log"
+        self.log.unlink(missing_ok=True)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -74,14 +87,13 @@ class WorkerProcess:
         )
 
     def wait_ready(self, timeout: float = 60) -> None:
-        from config.celery import app
-
+        """Until the worker logs that it is connected and consuming (`<name>@<host> ready.`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
-            replies = app.control.ping(timeout=1.0)
-            if any(self.name in next(iter(reply)) for reply in replies):
+            if f"{self.name}@" in self.log.read_text() and " ready." in self.log.read_text():
                 return
+            time.sleep(0.2)
         raise AssertionError(f"worker {self.name} not ready: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
@@ -144,3 +156,67 @@ class SimulatorProcess:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+@dataclass
+class Platforms:
+    push_port: int
+    paylink: services.IssuedKey
+    swiftpay: services.IssuedKey
+
+
+@pytest.fixture
+def platforms(world: Any, postgres: None) -> Platforms:
+    port = free_port()
+    made = {}
+    for code, delivery, url in (
+        ("paylink", Delivery.PUSH, f"http://127.0.0.1:{port}/afx/webhook"),
+        ("swiftpay", Delivery.PULL, ""),
+    ):
+        partner = services.partner_create(
+            actor="system:tests",
+            code=code,
+            name=code,
+            kind=PartnerKind.PAYMENT_PLATFORM,
+            delivery=delivery,
+            webhook_url=url,
+            answers=[RequestKind.ORDER_LOOKUP],
+        )
+        services.grant_create(
+            actor="system:tests",
+            unit=world.unit_a,
+            partner=partner,
+            kind=RequestKind.ORDER_LOOKUP,
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+        made[code] = services.adapter_key_create(actor="system:tests", partner=partner)
+    return Platforms(push_port=port, **made)
+
+
+def ask(world: Any, partner: str, order_number: str, deadline_seconds: int | None = None) -> Query:
+    return queries.query_submit(
+        actor=world.officer_a,
+        submission=queries.Submission(
+            case=world.case_a,
+            kind=RequestKind.ORDER_LOOKUP,
+            partner=partner,
+            input={"order_number": order_number},
+            deadline_seconds=deadline_seconds,
+        ),
+    )
+
+
+def settled(query: Query, timeout: float = 30) -> Query:
+    return wait_for(
+        lambda: Query.objects.exclude(status__in=["pending", "dispatched"]).filter(pk=query.pk).first(),
+        timeout=timeout,
+    )
+
+
+def assert_answer_matches(query: Query, partner: str, order_number: str) -> None:
+    expected = expected_answer(partner, order_number)
+    assert query.status == "answered"
+    assert expected.result is not None
+    assert query.result_account == expected.result.account_number
+    assert query.result_holder == expected.result.holder_name
+    assert AuditEvent.objects.filter(action=AuditAction.QUERY_ANSWERED, target_id=str(query.pk)).count() == 1

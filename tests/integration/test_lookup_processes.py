@@ -3,87 +3,21 @@ platforms over HTTP. Faults: a worker killed mid-dispatch, a platform down for a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-
 import pytest
 from django.utils import timezone
 
-from audit.choices import AuditAction
-from audit.models import AuditEvent
 from gateway.models import Query
-from gateway.services import queries
-from partners import services
-from partners.choices import Delivery, PartnerKind, RequestKind
-from simulator.dataset import expected_answer, sample_order_numbers
-from tests.integration.conftest import SimulatorProcess, WorkerProcess, free_port, wait_for
+from simulator.dataset import sample_order_numbers
+from tests.integration.conftest import (
+    SimulatorProcess,
+    WorkerProcess,
+    ask,
+    assert_answer_matches,
+    settled,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Platforms:
-    push_port: int
-    paylink: services.IssuedKey
-    swiftpay: services.IssuedKey
-
-
-@pytest.fixture
-def platforms(world: Any, postgres: None) -> Platforms:
-    port = free_port()
-    made = {}
-    for code, delivery, url in (
-        ("paylink", Delivery.PUSH, f"http://127.0.0.1:{port}/afx/webhook"),
-        ("swiftpay", Delivery.PULL, ""),
-    ):
-        partner = services.partner_create(
-            actor="system:tests",
-            code=code,
-            name=code,
-            kind=PartnerKind.PAYMENT_PLATFORM,
-            delivery=delivery,
-            webhook_url=url,
-            answers=[RequestKind.ORDER_LOOKUP],
-        )
-        services.grant_create(
-            actor="system:tests",
-            unit=world.unit_a,
-            partner=partner,
-            kind=RequestKind.ORDER_LOOKUP,
-            expires_at=timezone.now() + timedelta(days=1),
-        )
-        made[code] = services.adapter_key_create(actor="system:tests", partner=partner)
-    return Platforms(push_port=port, **made)
-
-
-def ask(world: Any, partner: str, order_number: str, deadline_seconds: int | None = None) -> Query:
-    return queries.query_submit(
-        actor=world.officer_a,
-        submission=queries.Submission(
-            case=world.case_a,
-            kind=RequestKind.ORDER_LOOKUP,
-            partner=partner,
-            input={"order_number": order_number},
-            deadline_seconds=deadline_seconds,
-        ),
-    )
-
-
-def settled(query: Query, timeout: float = 30) -> Query:
-    return wait_for(
-        lambda: Query.objects.exclude(status__in=["pending", "dispatched"]).filter(pk=query.pk).first(),
-        timeout=timeout,
-    )
-
-
-def assert_answer_matches(query: Query, partner: str, order_number: str) -> None:
-    expected = expected_answer(partner, order_number)
-    assert query.status == "answered"
-    assert expected.result is not None
-    assert query.result_account == expected.result.account_number
-    assert query.result_holder == expected.result.holder_name
-    assert AuditEvent.objects.filter(action=AuditAction.QUERY_ANSWERED, target_id=str(query.pk)).count() == 1
 
 
 def test_push_lookup_answered_through_worker_and_webhook(world, platforms, celery_worker):
