@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.encoding import escape_uri_path
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -107,7 +108,7 @@ def _record_denial(request: Any, response: Response) -> None:
         outcome=Outcome.DENIED,
         details={
             "method": request.method,
-            "path": request.path,
+            "path": escape_uri_path(request.path),
             "status": response.status_code,
             "code": response.data["error"]["code"],
         },

@@ -20,13 +20,16 @@ import httpx
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from rest_framework import serializers
 
 from afx_sdk import signing
+from api.exceptions import Conflict, Invalid
 from audit.choices import AuditAction
 from audit.services import event_record
 from gateway.choices import OPEN_QUERY_STATUSES, QueryStatus
 from gateway.models import OutboxMessage, Query
 from gateway.wire import query_to_wire
+from partners.identity import AdapterPrincipal
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +51,15 @@ def relay_outbox_message(message_id: int) -> None:
     message = OutboxMessage.objects.filter(pk=message_id, relayed_at__isnull=True).first()
     if message is None:
         return
+    OutboxMessage.objects.filter(pk=message_id).update(relay_attempts=F("relay_attempts") + 1)
     try:
         push_query.delay(str(message.query_id))
-    except Exception:
-        logger.exception("Could not relay outbox message %s; the sweeper will retry", message_id)
+    except Exception as error:
+        logger.warning(
+            "Could not relay outbox message %s (%s); the sweeper will retry", message_id, type(error).__name__
+        )
         return
-    OutboxMessage.objects.filter(pk=message_id).update(
-        relayed_at=timezone.now(), relay_attempts=F("relay_attempts") + 1
-    )
+    OutboxMessage.objects.filter(pk=message_id).update(relayed_at=timezone.now())
 
 
 def relay_stale_outbox() -> int:
@@ -84,19 +88,22 @@ class PushOutcome:
 
 def push_attempt(query_id: str) -> PushOutcome:
     """POST the query to its partner's webhook once, and act on the reply."""
-    from gateway.services.answers import answer_record
-
     query = Query.objects.select_related("partner", "case").filter(pk=query_id).first()
     if query is None or query.status not in OPEN_QUERY_STATUSES:
         return PushOutcome(done=True)
     now = timezone.now()
     if query.deadline <= now:
         return PushOutcome(done=True)  # the expiry sweeper closes it with its reason
+    if not query.partner.is_active:
+        _fail(query, "partner_suspended")  # suspension stops pushes already queued too
+        return PushOutcome(done=True)
     key = query.partner.adapter_keys.active().order_by("-created_at").first()
     if key is None:
         _fail(query, "partner_has_no_active_key")
         return PushOutcome(done=True)
     attempt = _mark_attempt(query)
+    if attempt is None:
+        return PushOutcome(done=True)  # answered or closed meanwhile
     body = json.dumps(query_to_wire(query)).encode()
     path = httpx.URL(query.partner.webhook_url).raw_path.decode()
     headers = signing.signed_headers(
@@ -112,26 +119,38 @@ def push_attempt(query_id: str) -> PushOutcome:
         )
     except httpx.HTTPError as error:
         logger.warning("Push of query %s failed: %s", query_id, type(error).__name__)
-        return _retry_or_give_up(query, attempt)
+        return _retry_or_give_up(query, attempt, "webhook_unreachable")
     if response.status_code == 200:
-        answer_record(actor=SYSTEM_PUSH_ACTOR(query), query=query, payload=response.json())
+        _record_pushed_answer(query, AdapterPrincipal(key=key), response)
         return PushOutcome(done=True)
     if response.status_code == 202:
         return PushOutcome(done=True)
     if response.status_code >= 500 or response.status_code == 429:
-        return _retry_or_give_up(query, attempt)
+        return _retry_or_give_up(query, attempt, f"webhook_error_{response.status_code}")
     _fail(query, f"partner_rejected_{response.status_code}")
     return PushOutcome(done=True)
 
 
-def SYSTEM_PUSH_ACTOR(query: Query) -> str:
-    return f"system:push:{query.partner.code}"
+def _record_pushed_answer(query: Query, adapter: AdapterPrincipal, response: httpx.Response) -> None:
+    """The webhook's synchronous answer, recorded as the partner's adapter; a malformed one
+    fails the query at once rather than leaving it to expire."""
+    from gateway.services.answers import QueryClosed, answer_record
+
+    try:
+        answer_record(actor=adapter, query=query, payload=response.json())
+    except (ValueError, Invalid, serializers.ValidationError):
+        _fail(query, "invalid_answer")
+    except (QueryClosed, Conflict):
+        pass  # closed or answered meanwhile; a conflict is already recorded
 
 
-def _mark_attempt(query: Query) -> int:
-    """Count the attempt and mark the query dispatched (audited the first time)."""
+def _mark_attempt(query: Query) -> int | None:
+    """Count the attempt and mark the query dispatched (audited the first time); None when the
+    query was answered or closed while this delivery waited."""
     with transaction.atomic():
-        locked = Query.objects.select_for_update().get(pk=query.pk)
+        locked = Query.objects.select_for_update().filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).first()
+        if locked is None:
+            return None
         locked.delivery_attempts += 1
         fields = ["delivery_attempts"]
         if locked.status == QueryStatus.PENDING:
@@ -149,7 +168,10 @@ def _mark_attempt(query: Query) -> int:
         return locked.delivery_attempts
 
 
-def _retry_or_give_up(query: Query, attempt: int) -> PushOutcome:
+def _retry_or_give_up(query: Query, attempt: int, problem: str) -> PushOutcome:
+    """Retry after a jittered backoff while the deadline allows; the problem is kept as the
+    query's reason, so an expiry says why."""
+    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(reason=problem)
     delay = backoff_seconds(attempt)
     if timezone.now() + timedelta(seconds=delay) >= query.deadline:
         return PushOutcome(done=True)  # no time left: the sweeper expires it with its reason
@@ -246,6 +268,4 @@ def expire_overdue_queries() -> int:
 def _expiry_reason(query: Query) -> str:
     if query.delivery_attempts == 0:
         return "never_delivered"
-    if query.partner.delivery == "push" and query.status == QueryStatus.PENDING:
-        return "webhook_unreachable"
-    return "no_answer_before_deadline"
+    return query.reason or "no_answer_before_deadline"  # e.g. webhook_unreachable

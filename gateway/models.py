@@ -62,7 +62,9 @@ class Query(models.Model):
     The identifier asked about (for an order lookup, `order_number`) is searched by its blind
     index; each request kind names its subject field in `gateway.kinds`. The answer's account
     and holder name are encrypted; the rest of the answer (bank, amount, time) is not
-    personal. `answer_digest` makes answers idempotent: the same answer again is a no-op, a
+    personal. A partner's own words on a not-found or failed answer may name people, so they are
+    encrypted too (`partner_reason`); `reason` holds only the gateway's codes. `answer_digest`
+    makes answers idempotent: the same answer again is a no-op, a
     different one a conflict.
     """
 
@@ -89,6 +91,7 @@ class Query(models.Model):
     result_holder = EncryptedTextField(kind=Kind.NAME, null=True, blank=True)
     result_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     result_paid_at = models.DateTimeField(null=True, blank=True)
+    partner_reason = EncryptedTextField(kind=Kind.FREE_TEXT, null=True, blank=True)
     answer_digest = models.CharField(max_length=64, blank=True)
 
     objects: ClassVar[Any] = QueryQuerySet.as_manager()

@@ -15,6 +15,8 @@ from partners.choices import POLICE_ROLES, Role
 from partners.identity import role_of
 from partners.querysets import VIEW
 
+from .choices import QueryStatus
+
 
 class CaseQuerySet(models.QuerySet):
     def restrict(self, actor: Any, action: str = VIEW) -> CaseQuerySet:
@@ -31,10 +33,9 @@ class QueryQuerySet(models.QuerySet):
         role = role_of(actor)
         if role in POLICE_ROLES:
             return self.filter(case__unit_id=actor.partner.pk)
-        if role == Role.ADAPTER:
-            return self.filter(partner_id=actor.partner.pk)
-        if role == Role.OPERATOR and action == VIEW:
-            return self.filter(partner_id=actor.partner.pk)
+        # A partner sees what was sent to it: never the queries the gateway refused to send.
+        if role == Role.ADAPTER or (role == Role.OPERATOR and action == VIEW):
+            return self.filter(partner_id=actor.partner.pk).exclude(status=QueryStatus.REFUSED)
         if role == Role.AUDITOR and action == VIEW:
             return self.all()
         return self.none()

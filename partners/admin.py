@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -73,8 +74,20 @@ def grant_form_for(request: HttpRequest) -> type[GroupObjectPermissionsForm]:
     return GrantPermissionsForm
 
 
+# Partners' groups are managed with their partner; renaming one would orphan its grants.
+admin.site.unregister(Group)
+
+
+class NoDeleteMixin:
+    """Partners and people are suspended or deactivated through the services, never deleted:
+    the admin's delete view and `delete_selected` would bypass validation and the audit log."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Partner)
-class PartnerAdmin(GuardedModelAdmin):
+class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
     form = PartnerForm
     list_display = ["code", "name", "kind", "status", "delivery"]
     list_filter = ["kind", "status", "delivery"]
@@ -132,7 +145,7 @@ class PersonForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
     form = PersonForm
     list_display = ["username", "partner", "role", "is_active"]
     list_filter = ["role", "is_active", "partner__kind"]
@@ -167,7 +180,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdapterKey)
-class AdapterKeyAdmin(admin.ModelAdmin):
+class AdapterKeyAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["key_id", "partner", "label", "created_at", "revoked_at", "last_used_at"]
     list_filter = ["partner"]
     fields = readonly_fields = (
@@ -183,9 +196,6 @@ class AdapterKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # issued from the partner list, where the secrets are shown once
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, keys: QuerySet[AdapterKey]) -> None:

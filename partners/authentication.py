@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -92,7 +93,7 @@ class AdapterSignatureAuthentication(BaseAuthentication):
             actor=AdapterPrincipal(key=key) if key is not None else None,
             action=AuditAction.SIGNATURE_REJECTED,
             outcome=Outcome.DENIED,
-            details={"reason": code, "method": request.method, "path": request.path},
+            details={"reason": code, "method": request.method, "path": escape_uri_path(request.path)},
         )
         raise SignatureRejected(code, message)
 

@@ -7,12 +7,14 @@ string naming the command (`"system:create_partner"`): whoever holds the shell i
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
@@ -68,7 +70,21 @@ def _validate_reachability(kind: str, delivery: str, webhook_url: str, answers: 
         raise Invalid("A push partner needs a webhook URL.", fields={"webhook_url": ["Required for push."]})
     if delivery == Delivery.PULL and webhook_url:
         raise Invalid("A pull partner has no webhook URL.", fields={"webhook_url": ["Only for push."]})
+    if webhook_url and not webhook_url.startswith("https://") and not settings.AFX_ALLOW_HTTP_WEBHOOKS:
+        # The push body carries what is asked about: it travels only over TLS.
+        raise Invalid("A webhook must use HTTPS.", fields={"webhook_url": ["Must start with https://."]})
     return answers
+
+
+def _validate_formats(input_formats: dict[str, str]) -> dict[str, str]:
+    for name, pattern in input_formats.items():
+        try:
+            re.compile(pattern)
+        except re.error:
+            raise Invalid(
+                "Not a regular expression.", fields={"input_formats": [f"{name}: invalid."]}
+            ) from None
+    return input_formats
 
 
 @transaction.atomic
@@ -102,7 +118,7 @@ def partner_create(
         delivery=delivery,
         webhook_url=webhook_url,
         answers=answered,
-        input_formats=input_formats or {},
+        input_formats=_validate_formats(input_formats or {}),
         group=group,
     )
     partner.full_clean(exclude=["group"])

@@ -144,6 +144,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"sign_in": "30/minute"},
     "UNAUTHENTICATED_USER": None,
+    # Trust X-Forwarded-For only from this many proxies in front of gunicorn (throttling by address).
+    "NUM_PROXIES": env.int("AFX_NUM_PROXIES", default=0),
 }
 
 REST_KNOX = {
@@ -187,6 +189,9 @@ AFX_AUDIT_LAG_ALERT_SECONDS = env.int("AFX_AUDIT_LAG_ALERT_SECONDS", default=60)
 # Overrides of audit.conf.AnomalySettings, e.g. {"working_hours": {"default": ("08:00", "20:00")}}.
 AFX_AUDIT_ANOMALIES: dict[str, object] = {}
 
+# Push webhooks must be HTTPS; the embedded default and tests allow plain HTTP on loopback.
+AFX_ALLOW_HTTP_WEBHOOKS = env.bool("AFX_ALLOW_HTTP_WEBHOOKS", default=False)
+
 # Adapter request signing: a timestamp more than this far from now is stale.
 AFX_SIGNATURE_MAX_SKEW = timedelta(minutes=5)
 
@@ -203,8 +208,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sequence-audit-events": {"task": "audit.sequence_events", "schedule": 2.0, "options": {"expires": 10}},
     "purge-expired-tokens": {"task": "partners.purge_expired_tokens", "schedule": 3600.0},
-    "expire-overdue-queries": {"task": "gateway.expire_overdue_queries", "schedule": 2.0},
-    "relay-stale-outbox": {"task": "gateway.relay_stale_outbox", "schedule": 5.0},
+    "expire-overdue-queries": {
+        "task": "gateway.expire_overdue_queries",
+        "schedule": 2.0,
+        "options": {"expires": 10},
+    },
+    "relay-stale-outbox": {"task": "gateway.relay_stale_outbox", "schedule": 5.0, "options": {"expires": 10}},
 }
 
 LOGGING = {

@@ -8,9 +8,10 @@ from .base import CELERY_BROKER_TRANSPORT_OPTIONS, VAR_DIR, env
 
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# A development-only key, made fresh per checkout; production refuses to start without its own.
+# A fixed development-only key; production refuses to start without its own.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="afx-local-development-key-not-for-production")
+
+AFX_ALLOW_HTTP_WEBHOOKS = env.bool("AFX_ALLOW_HTTP_WEBHOOKS", default=True)
 
 # The embedded default makes its own master key on first need and says where.
 AFX_MASTER_KEY_FILE = env("AFX_MASTER_KEY_FILE", default=str(VAR_DIR / "master.key"))

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from gateway.choices import ANSWER_STATUSES, FraudType
 from gateway.kinds import KINDS
 from gateway.models import Case, Query
+from gateway.services.queries import MAX_BATCH
 from partners.choices import RequestKind
 from privacy.choices import Kind
 from privacy.masking import mask
@@ -63,7 +64,7 @@ class QueryInputSerializer(serializers.Serializer):
 
 
 class BatchInputSerializer(serializers.Serializer):
-    queries = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+    queries = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=MAX_BATCH)
 
 
 class QueryResultSerializer(serializers.Serializer):
@@ -91,6 +92,7 @@ class QueryOutputSerializer(serializers.ModelSerializer):
             "partner",
             "status",
             "reason",
+            "partner_reason",
             "input",
             "created_at",
             "deadline",

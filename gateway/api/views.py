@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from api.exceptions import DomainError, NotFound
 from api.permissions import POLICE
-from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi
+from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi, restricted_get
 from gateway.delivery import inbox_lease
 from gateway.models import Case, Query
 from gateway.services import answers, cases, disclosure, queries
@@ -76,11 +76,9 @@ class CaseCloseApi(RestrictedApiMixin, APIView):
         return Response(CaseOutputSerializer(case).data)
 
 
-def _visible_case(actor: Any, case_id: Any) -> Case:
-    try:
-        return Case.objects.restrict(actor, "change").get(pk=case_id)
-    except Case.DoesNotExist:
-        raise NotFound("Not found.") from None
+def _visible_case(request: Request, case_id: Any) -> Case:
+    case: Case = restricted_get(model=Case, request=request, action="change", pk=case_id)
+    return case
 
 
 class QueryListApi(RestrictedListApi):
@@ -108,7 +106,7 @@ class QueryListApi(RestrictedListApi):
     def post(self, request: Request) -> Response:
         data = QueryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        submission = _submission(request.user, data.validated_data)
+        submission = _submission(request, data.validated_data)
         query = queries.query_submit(actor=request.user, submission=submission)
         return Response(QueryOutputSerializer(query).data, status=status.HTTP_202_ACCEPTED)
 
@@ -122,9 +120,9 @@ def _uuid_or_404(value: str) -> str:
         raise NotFound("Not found.") from None
 
 
-def _submission(actor: Any, validated: dict[str, Any]) -> queries.Submission:
+def _submission(request: Request, validated: dict[str, Any]) -> queries.Submission:
     return queries.Submission(
-        case=_visible_case(actor, validated["case"]),
+        case=_visible_case(request, validated["case"]),
         kind=validated["kind"],
         partner=validated["partner"],
         input=validated["input"],
@@ -137,11 +135,11 @@ class QueryBatchApi(APIView):
 
     allowed_roles = POLICE
 
-    @extend_schema(request=BatchInputSerializer, responses={207: dict})
+    @extend_schema(request=BatchInputSerializer, responses={200: dict})
     def post(self, request: Request) -> Response:
         data = BatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = [self._item(request.user, raw) for raw in data.validated_data["queries"]]
+        items = [self._item(request, raw) for raw in data.validated_data["queries"]]
         results = queries.query_submit_batch(actor=request.user, submissions=items)
         body = [_batch_item(result) for result in results]
         accepted = sum(1 for r in results if r.accepted)
@@ -150,12 +148,12 @@ class QueryBatchApi(APIView):
             status=status.HTTP_200_OK,
         )
 
-    def _item(self, actor: Any, raw: dict[str, Any]) -> queries.Submission | DomainError:
+    def _item(self, request: Request, raw: dict[str, Any]) -> queries.Submission | DomainError:
         item = QueryInputSerializer(data=raw)
         if not item.is_valid():
             return queries.Invalid("Invalid query.", fields=item.errors)
         try:
-            return _submission(actor, item.validated_data)
+            return _submission(request, item.validated_data)
         except DomainError as error:
             return error
 

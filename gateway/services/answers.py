@@ -86,7 +86,7 @@ def _apply(
         raise QueryClosed(f"This query is {query.status}; it takes no answer.")
     now = timezone.now()
     query.status = status_value
-    query.reason = reason
+    query.partner_reason = reason or None
     query.answer_digest = digest
     query.answered_at = query.closed_at = now
     query.lease_until = None

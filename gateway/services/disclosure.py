@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
 from api.exceptions import Forbidden, Invalid
 from audit.choices import AuditAction
 from audit.services import event_record
@@ -24,12 +22,13 @@ from privacy.reveal import reveal_field
 from privacy.selectors import blind_index_filter
 
 
-@transaction.atomic
 def query_reveal(*, actor: Any, query: Query, purpose: str) -> dict[str, str | None]:
     """The plaintext of the query's subject and answer, each reveal audited with its purpose."""
     fields = [KINDS[query.kind].subject_field]
     if query.result_account is not None:
         fields += ["result_account", "result_holder"]
+    if query.partner_reason is not None:
+        fields.append("partner_reason")
     return {name: reveal_field(actor=actor, obj=query, field_name=name, purpose=purpose) for name in fields}
 
 

@@ -106,7 +106,9 @@ def _submit_one(actor: Any, submission: Submission) -> tuple[Query, DomainError 
     partner, spec = _partner_and_spec(submission)
     values = spec.validate_input(partner, submission.input)
     query = _store(actor, submission, partner, spec, values)
-    refusal = _refusal(actor, submission.case, partner, spec.kind)
+    # Locked, so a case closed at this moment cannot still take this query.
+    case = Case.objects.select_for_update().get(pk=submission.case.pk)
+    refusal = _refusal(actor, case, partner, spec.kind)
     if refusal is not None:
         query.status = QueryStatus.REFUSED
         query.reason = refusal.code

@@ -80,7 +80,9 @@ def test_not_found_and_failed_answers(world, case_a):
     )
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.status, second.status, second.reason) == ("not_found", "failed", "backend down")
+    assert (first.status, second.status, second.partner_reason) == ("not_found", "failed", "backend down")
+    shown = token_client(world.auditor).get(f"/api/v1/queries/{second.pk}/").json()
+    assert shown["partner_reason"] == "******"  # free text may name people: masked
 
 
 def test_invalid_answer_is_refused_with_fields(world, case_a):
