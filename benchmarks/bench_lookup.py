@@ -302,6 +302,7 @@ def main() -> None:
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
                 "DJANGO_SECRET_KEY": "bench-" + "x" * 40,
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
+                "AFX_ALLOW_HTTP_WEBHOOKS": "true",  # the simulated platform listens on loopback
                 "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
                 "CACHE_URL": "redis://127.0.0.1:6379/14",
                 "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
