@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.encoding import escape_uri_path
 from rest_framework import exceptions, status
@@ -40,12 +41,28 @@ def _field_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": _messages(detail)}
 
 
+# DRF messages that quote the submitted value, by error code, said without it: what a caller
+# sends may be personal data, and error bodies are logged and shown.
+QUOTING_CODES = {
+    "invalid_choice": "Not one of the allowed values.",
+    "does_not_exist": "No such object.",
+    "invalid_pk_value": "No such object.",
+    "incorrect_type": "Of the wrong type.",
+    "not_a_list": "Expected a list.",
+    "not_a_dict": "Expected an object.",
+}
+
+
+def _message(item: Any) -> str:
+    return QUOTING_CODES.get(str(getattr(item, "code", "")), str(item))
+
+
 def _messages(detail: Any) -> Any:
     if isinstance(detail, list):
-        return [_messages(item) if isinstance(item, (list, dict)) else str(item) for item in detail]
+        return [_messages(item) if isinstance(item, (list, dict)) else _message(item) for item in detail]
     if isinstance(detail, dict):
         return _field_errors(detail)
-    return [str(detail)]
+    return [_message(detail)]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -64,6 +81,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             error_body("invalid", "The request is not valid.", _field_errors(exc.detail)),
             status=status.HTTP_400_BAD_REQUEST,
         )
+    elif isinstance(exc, exceptions.ParseError):
+        # The parser's own message may quote the bytes received.
+        response = Response(error_body("parse_error", "The body is not valid JSON."), status=400)
+    elif isinstance(exc, RequestDataTooBig):
+        response = Response(error_body("too_large", "The request body is too large."), status=413)
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         response = Response(

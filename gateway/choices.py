@@ -30,3 +30,14 @@ class QueryStatus(models.TextChoices):
 
 OPEN_QUERY_STATUSES = frozenset({QueryStatus.PENDING, QueryStatus.DISPATCHED})
 ANSWER_STATUSES = frozenset({QueryStatus.ANSWERED, QueryStatus.NOT_FOUND, QueryStatus.FAILED})
+
+
+class RevealPurpose(models.TextChoices):
+    """Why plaintext is needed: a code from this list, never free text, since free text in
+    the audit log could itself hold the personal data being revealed."""
+
+    FREEZE_REQUEST = "freeze_request", "Ask the bank to stop payment or freeze the account"
+    IDENTIFY_SUSPECT = "identify_suspect", "Identify the account holder as a suspect"
+    TRACE_FUNDS = "trace_funds", "Follow the money to onward accounts"
+    VICTIM_RETURN = "victim_return", "Return funds to the victim"
+    EVIDENCE = "evidence", "Case file and court evidence"

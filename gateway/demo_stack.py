@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from partners import services
 from partners.models import AdapterKey, Partner
@@ -38,7 +39,7 @@ class DemoStack:
     keys: dict[str, services.IssuedKey]
     address: str = GATEWAY
     logs: Path = field(default_factory=lambda: Path(settings.BASE_DIR) / "var" / "demo-logs")
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -80,26 +81,35 @@ class DemoStack:
         self._wait_for_gateway()
 
     def _spawn(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
-        log = (self.logs / f"{name}.log").open("wb")
+        log = (self.logs / f"{name}.log").open("ab")  # appended: a crash's evidence survives a restart
         env = {**os.environ, **(extra_env or {})}
-        self.processes.append(
-            subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        self.processes[name] = subprocess.Popen(  # noqa: S603
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+
+    def dead_process(self) -> str | None:
+        """The name of a process that has exited, if any."""
+        return next((name for name, process in self.processes.items() if process.poll() is not None), None)
 
     def _wait_for_gateway(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.dead_process():
+                break
             try:
                 httpx.get(f"{self.url}/api/v1/health/", timeout=1)
                 return  # it answers; 503 only means the audit sequencer is still catching up
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError(f"The gateway did not start; see {self.logs / 'gateway.log'}")
+        failed = self.dead_process() or "gateway"
+        raise CommandError(
+            f"The demo could not start its {failed} (is {self.address} free?); see the logs in {self.logs}"
+        )
 
     def stop(self) -> None:
-        for process in self.processes:
+        for process in self.processes.values():
             process.terminate()
-        for process in self.processes:
+        for process in self.processes.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -4,7 +4,7 @@ Everything it writes (database, broker folders, the local master key) lives unde
 """
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_TRANSPORT_OPTIONS, VAR_DIR, env
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, VAR_DIR, env
 
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
@@ -19,6 +19,9 @@ AFX_MASTER_KEY_AUTOCREATE = True
 AFX_AUDIT_SIGNING_KEY_FILE = env("AFX_AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing.pem"))
 AFX_AUDIT_SIGNING_KEY_AUTOCREATE = True
 
+# Without a broker URL, Celery uses folders under var/ (with atomic writes, see the module).
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "config.filesystem_broker:Transport"
 _broker_dir = VAR_DIR / "broker"
 for _sub in ("queue", "processed", "control"):
     (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)

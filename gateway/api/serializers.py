@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from gateway.choices import ANSWER_STATUSES, FraudType
+from gateway.choices import ANSWER_STATUSES, FraudType, RevealPurpose
 from gateway.kinds import KINDS
 from gateway.models import Case, Query
 from gateway.services.queries import MAX_BATCH
@@ -115,7 +115,7 @@ class QueryOutputSerializer(serializers.ModelSerializer):
 
 
 class RevealInputSerializer(serializers.Serializer):
-    purpose = serializers.CharField(max_length=300)
+    purpose = serializers.ChoiceField(choices=RevealPurpose.choices)
 
 
 class AccountSearchInputSerializer(serializers.Serializer):

@@ -103,3 +103,38 @@ def test_unexpected_errors_are_a_json_500(monkeypatch):
     response = token_client(person).get("/api/v1/me/")
     error = assert_error(response, 500, "server_error")
     assert "6222" not in str(error)
+
+
+def test_error_messages_never_quote_what_was_sent(world):
+    api = token_client(world.officer_a)
+    body = {"case": str(world.case_a.pk), "kind": "6222020200112233445", "partner": "x", "input": {}}
+    error = api.post("/api/v1/queries/", body, format="json").json()["error"]
+    assert error["fields"]["kind"] == ["Not one of the allowed values."]
+    assert "6222020200112233445" not in str(error)
+    garbled = api.post("/api/v1/queries/", b'{"a": "\xff"}', content_type="application/json")
+    assert garbled.status_code == 400
+    assert "xff" not in garbled.content.decode()
+
+
+def test_reveal_purpose_is_a_code_not_free_text(world):
+    path = f"/api/v1/queries/{world.query_a.pk}/reveal/"
+    free_text = token_client(world.officer_a).post(
+        path, {"purpose": "victim 王小明 6222020200112233445"}, format="json"
+    )
+    assert free_text.status_code == 400
+    assert "王小明" not in free_text.content.decode()
+
+
+def test_unimplemented_methods_are_405_for_everyone(world):
+    assert token_client(world.officer_a).delete("/api/v1/queries/").status_code == 405
+    assert token_client(world.auditor).put("/api/v1/cases/", {}, format="json").status_code == 405
+
+
+@pytest.mark.django_db
+def test_an_oversized_body_is_a_413(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "x" * 5000, "password": "y"}, format="json"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"

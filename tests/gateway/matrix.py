@@ -59,7 +59,7 @@ ROWS = [
         "POST",
         "/api/v1/queries/{world.query_a.pk}/reveal/",
         ON_CASE_A,
-        body=lambda w: {"purpose": "matrix"},
+        body=lambda w: {"purpose": "evidence"},
     ),
     Row(
         "account-search",

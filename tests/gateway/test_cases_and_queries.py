@@ -125,19 +125,17 @@ def test_reveal_needs_a_purpose_and_the_right_role_and_is_audited(world, case_a)
     answers.answer_record(actor="system:tests", query=query, payload=ANSWER)
     path = f"/api/v1/queries/{query.pk}/reveal/"
     assert token_client(world.officer_a).post(path, {}, format="json").status_code == 400
-    revealed = token_client(world.supervisor_a).post(
-        path, {"purpose": "freeze request to bank"}, format="json"
-    )
+    revealed = token_client(world.supervisor_a).post(path, {"purpose": "freeze_request"}, format="json")
     assert revealed.json()["revealed"] == {
         "order_number": ORDER,
         "result_account": "6222020200112233445",
         "result_holder": "李四",
     }
     events = AuditEvent.objects.filter(action=AuditAction.PLAINTEXT_REVEALED)
-    assert {e.details["purpose"] for e in events} == {"freeze request to bank"}
+    assert {e.details["purpose"] for e in events} == {"freeze_request"}
     assert "6222020200112233445" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
-    assert token_client(world.auditor).post(path, {"purpose": "x"}, format="json").status_code == 403
-    assert token_client(world.officer_b).post(path, {"purpose": "x"}, format="json").status_code == 404
+    assert token_client(world.auditor).post(path, {"purpose": "evidence"}, format="json").status_code == 403
+    assert token_client(world.officer_b).post(path, {"purpose": "evidence"}, format="json").status_code == 404
 
 
 def test_account_search_names_own_cases_and_counts_others(world, case_a):

@@ -40,8 +40,8 @@ class Command(BaseCommand):
             f"({', '.join(f'{code} ({mode})' for code, mode in SIMULATED.items())}); "
             f"logs in {stack.logs}"
         )
-        stack.start()
         try:
+            stack.start()
             self._walk_through(stack)
             if not options["no_serve"]:
                 self._serve(stack)
@@ -79,5 +79,6 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stopped.set())
         while not stopped.wait(1):
-            if any(process.poll() is not None for process in stack.processes):
-                raise CommandError(f"A demo process stopped; see the logs in {stack.logs}")
+            dead = stack.dead_process()
+            if dead and not stopped.is_set():
+                raise CommandError(f"The demo's {dead} stopped; see {stack.logs / (dead + '.log')}")
