@@ -9,9 +9,8 @@ from typing import Any
 
 import httpx
 
+from gateway.choices import OPEN_QUERY_STATUSES
 from partners.demo_world import DEMO_PASSWORD
-
-OPEN_STATUSES = {"pending", "dispatched"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,6 @@ def lookup(
     deadline = time.monotonic() + timeout
     while True:
         query = client.get(f"/api/v1/queries/{query_id}/").json()
-        if query["status"] not in OPEN_STATUSES or time.monotonic() > deadline:
+        if query["status"] not in OPEN_QUERY_STATUSES or time.monotonic() > deadline:
             return LookupOutcome(partner=partner, query=query, seconds=time.perf_counter() - started)
         time.sleep(0.01)

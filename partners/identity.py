@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
-from .choices import Role
+from .choices import POLICE_ROLES, Role
 
 if TYPE_CHECKING:
     from .models import AdapterKey, Partner, Person
@@ -37,6 +37,11 @@ class AdapterPrincipal:
 
 
 Actor = Union["Person", AdapterPrincipal]
+
+
+def is_police(actor: object) -> bool:
+    """An officer or supervisor of a police unit: the only ones who work on cases and see plaintext."""
+    return role_of(actor) in POLICE_ROLES
 
 
 def role_of(actor: object) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .choices import POLICE_ROLES, send_permission
+from .choices import send_permission
+from .identity import is_police
 from .models import Grant, Partner
 
 
@@ -18,7 +19,7 @@ def grants_active_for(*, unit: Partner, partner: Partner, kind: str, at: datetim
 
 def may_send(*, actor: Any, partner: Partner, kind: str, at: datetime | None = None) -> bool:
     """Police of an active unit may send `kind` to an active partner that answers it, under a grant."""
-    if getattr(actor, "role", None) not in POLICE_ROLES:
+    if not is_police(actor):
         return False
     unit = actor.partner
     if not (unit.is_active and partner.is_active and kind in partner.answers):

@@ -14,7 +14,7 @@ from django.db import models, transaction
 
 from audit.choices import AuditAction, Outcome
 from audit.services import event_record
-from partners.choices import POLICE_ROLES
+from partners.identity import is_police
 
 from .choices import Kind
 from .errors import RevealDenied
@@ -56,7 +56,7 @@ def reveal_field(*, actor: Person, obj: models.Model, field_name: str, purpose: 
 def _refusal(actor: Person, field: EncryptedTextField, purpose: str) -> str | None:
     if field.kind == Kind.SECRET:
         return "Secrets are never revealed."
-    if getattr(actor, "role", None) not in POLICE_ROLES:
+    if not is_police(actor):
         return "Only police officers and supervisors may reveal personal data."
     if not (actor.is_active and actor.partner.is_active):
         return "Inactive people and suspended units may not reveal personal data."

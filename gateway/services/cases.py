@@ -13,11 +13,11 @@ from audit.choices import AuditAction
 from audit.services import event_record
 from gateway.choices import CaseStatus
 from gateway.models import Case
-from partners.choices import POLICE_ROLES
+from partners.identity import is_police
 
 
 def _require_police(actor: Any) -> None:
-    if getattr(actor, "role", None) not in POLICE_ROLES:
+    if not is_police(actor):
         raise Forbidden("Only police officers and supervisors work on cases.")
 
 

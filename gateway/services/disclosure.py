@@ -14,7 +14,7 @@ from audit.choices import AuditAction
 from audit.services import event_record
 from gateway.kinds import KINDS
 from gateway.models import Case, Query
-from partners.choices import POLICE_ROLES
+from partners.identity import is_police
 from privacy import blind_index
 from privacy.choices import KeyPurpose, Kind
 from privacy.keyring import keyring
@@ -42,7 +42,7 @@ class AccountSearchResult:
 
 def account_search(*, actor: Any, account_number: str) -> AccountSearchResult:
     """In which cases has this account appeared? One indexed query; nothing is decrypted."""
-    if getattr(actor, "role", None) not in POLICE_ROLES:
+    if not is_police(actor):
         raise Forbidden("Only police officers and supervisors search accounts.")
     if not blind_index.normalise(Kind.ACCOUNT, account_number):
         raise Invalid("An account number has digits.", fields={"account_number": ["No digits."]})

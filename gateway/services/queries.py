@@ -22,7 +22,8 @@ from audit.services import event_record
 from gateway.choices import CaseStatus, QueryStatus
 from gateway.kinds import KindSpec, spec_for
 from gateway.models import Case, OutboxMessage, Query
-from partners.choices import POLICE_ROLES, Delivery
+from partners.choices import Delivery
+from partners.identity import is_police
 from partners.models import Partner
 from partners.selectors import grants_active_for
 
@@ -116,7 +117,7 @@ def _submit_one(actor: Any, submission: Submission) -> tuple[Query, DomainError 
     Invalid input raises (nothing is stored); a refusal is returned, not raised, so that the
     refused query commits with the rest of the caller's transaction.
     """
-    if getattr(actor, "role", None) not in POLICE_ROLES:
+    if not is_police(actor):
         raise Forbidden("Only police officers and supervisors send queries.")
     partner, spec = _partner_and_spec(submission)
     values = spec.validate_input(partner, submission.input)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -160,13 +160,28 @@ class SimulatorProcess:
 
 @dataclass
 class Platforms:
+    """PayLink (push) and SwiftPay (pull) registered with keys; their simulators, once started
+    by a test, are stopped when it ends."""
+
     push_port: int
     paylink: services.IssuedKey
     swiftpay: services.IssuedKey
+    started: list[SimulatorProcess] = field(default_factory=list)
+
+    def push_simulator(self, *faults: str) -> SimulatorProcess:
+        return self._start("paylink", "push", self.paylink, "--port", str(self.push_port), *faults)
+
+    def pull_simulator(self, gateway_url: str, *faults: str) -> SimulatorProcess:
+        return self._start("swiftpay", "pull", self.swiftpay, "--gateway", gateway_url, *faults)
+
+    def _start(self, partner: str, mode: str, key: services.IssuedKey, *args: str) -> SimulatorProcess:
+        simulator = SimulatorProcess(partner, mode, key.api_key, key.signing_secret, *args)
+        self.started.append(simulator)
+        return simulator
 
 
 @pytest.fixture
-def platforms(world: Any, postgres: None) -> Platforms:
+def platforms(world: Any, postgres: None) -> Iterator[Platforms]:
     port = free_port()
     made = {}
     for code, delivery, url in (
@@ -190,7 +205,10 @@ def platforms(world: Any, postgres: None) -> Platforms:
             expires_at=timezone.now() + timedelta(days=1),
         )
         made[code] = services.adapter_key_create(actor="system:tests", partner=partner)
-    return Platforms(push_port=port, **made)
+    registered = Platforms(push_port=port, paylink=made["paylink"], swiftpay=made["swiftpay"])
+    yield registered
+    for simulator in registered.started:
+        simulator.stop()
 
 
 def ask(world: Any, partner: str, order_number: str, deadline_seconds: int | None = None) -> Query:

@@ -18,7 +18,6 @@ from config.celery import app
 from gateway.models import OutboxMessage, Query
 from simulator.dataset import sample_order_numbers
 from tests.integration.conftest import (
-    SimulatorProcess,
     WorkerProcess,
     ask,
     assert_answer_matches,
@@ -91,14 +90,7 @@ def test_query_submitted_while_the_broker_is_down_is_answered_after_restart(
     tmp_path,
 ):
     worker = WorkerProcess("afx-beat", "-B", "-s", str(tmp_path / "beat"), broker=private_broker.url)
-    simulator = SimulatorProcess(
-        "paylink",
-        "push",
-        platforms.paylink.api_key,
-        platforms.paylink.signing_secret,
-        "--port",
-        str(platforms.push_port),
-    )
+    platforms.push_simulator()
     try:
         worker.wait_ready()
         private_broker.stop()
@@ -116,5 +108,4 @@ def test_query_submitted_while_the_broker_is_down_is_answered_after_restart(
             == 1
         )
     finally:
-        simulator.stop()
         worker.stop()
