@@ -1,12 +1,13 @@
 """The AFX adapter SDK: what a bank's or platform's engineers use to talk to the gateway.
 
-It depends on nothing from the gateway and on no third-party package but `httpx`, so it can
-be copied into an adapter's own project. An adapter implements a `Handler` (query in, answer
+It depends on nothing from the gateway and on no third-party package but `httpx` and
+`http-message-signatures` (RFC 9421, which brings `cryptography`), so it can be copied into an
+adapter's own project. An adapter implements a `Handler` (query in, answer
 out) and runs it either in pull mode (`PullLoop` over a `GatewayClient`) or in push mode
 (`PushReceiver` under `serve`).
 """
 
-from .client import GatewayClient
+from .client import GatewayClient, fetch_gateway_keys
 from .errors import AnswerConflict, GatewayError, GatewayUnavailable, QueryClosed
 from .handler import AnswerCache, Handler, HandlerRegistry
 from .lifecycle import stop_on_signals
@@ -20,7 +21,7 @@ from .models import (
     Query,
 )
 from .pull import Backoff, InboxClient, PullLoop
-from .push import NonceStore, PushReceiver, key_id_from_api_key, serve
+from .push import NonceStore, PushReceiver, gateway_keys_from_text, serve
 
 __all__ = [
     "ORDER_LOOKUP",
@@ -43,7 +44,8 @@ __all__ = [
     "PushReceiver",
     "Query",
     "QueryClosed",
-    "key_id_from_api_key",
+    "fetch_gateway_keys",
+    "gateway_keys_from_text",
     "serve",
     "stop_on_signals",
 ]

@@ -1,8 +1,10 @@
 """The adapter's side of the pull API: fetch queries from the inbox, post answers, ask who it is.
 
-Every request is signed over the exact bytes that go on the wire (method, raw path with its
-query string, body), so what the gateway verifies is what was sent, whatever `base_url`'s
-path prefix. Failures come back as `GatewayError` subclasses; transport failures included,
+Every request is signed (RFC 9421, Ed25519, see `signing`) with the adapter's private key over
+what goes on the wire: method, host, the escaped path and query as sent, and the body's
+digest, so what the gateway verifies is what was sent, whatever `base_url`'s path prefix.
+The gateway holds only the public key; `key_id` is the id it gave that key at registration.
+Failures come back as `GatewayError` subclasses; transport failures included,
 so a caller catches one family of errors.
 """
 
@@ -14,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from . import signing
 from .errors import GatewayError, GatewayUnavailable, error_for
@@ -24,6 +27,7 @@ logger = logging.getLogger(__name__)
 INBOX_PATH = "/api/v1/adapter/inbox/"
 ANSWER_PATH = "/api/v1/adapter/queries/{id}/answer/"
 ME_PATH = "/api/v1/adapter/me/"
+SIGNING_KEYS_PATH = "/api/v1/signing-keys/"
 MAX_WAIT_SECONDS = 25
 MAX_LIMIT = 100
 
@@ -31,9 +35,14 @@ MAX_LIMIT = 100
 class GatewayClient:
     """A signed HTTP client for one adapter key. Thread-safe: the pull loop shares one across workers."""
 
-    def __init__(self, base_url: str, api_key: str, signing_secret: str, *, timeout: float = 10.0) -> None:
-        self._api_key = api_key
-        self._signing_secret = signing_secret
+    def __init__(
+        self, base_url: str, key_id: str, private_key: Ed25519PrivateKey | str, *, timeout: float = 10.0
+    ) -> None:
+        """`private_key` is the key object, or its text (`signing.load_private_key`'s forms)."""
+        self._key_id = key_id
+        self._private_key = (
+            signing.load_private_key(private_key) if isinstance(private_key, str) else private_key
+        )
         self._timeout = timeout
         self._http = httpx.Client(base_url=base_url, timeout=timeout)
 
@@ -64,6 +73,10 @@ class GatewayClient:
     def me(self) -> dict[str, Any]:
         """The adapter's own identity as the gateway sees it: a cheap check of key and clock."""
         return self._request("GET", ME_PATH)
+
+    def gateway_keys(self) -> dict[str, Ed25519PublicKey]:
+        """The gateway's published push keys by key id, for a `PushReceiver` (one unsigned GET)."""
+        return fetch_gateway_keys(self._http)
 
     def close(self) -> None:
         self._http.close()
@@ -96,10 +109,10 @@ class GatewayClient:
         )
         request.headers.update(
             signing.signed_headers(
-                api_key=self._api_key,
-                secret=self._signing_secret,
+                key_id=self._key_id,
+                private_key=self._private_key,
                 method=method,
-                path=request.url.raw_path.decode("ascii"),
+                url=str(request.url),
                 body=body,
             )
         )
@@ -120,6 +133,35 @@ class GatewayClient:
                 "The response is not a JSON object.", code="bad_response", status=response.status_code
             )
         return data
+
+
+def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> dict[str, Ed25519PublicKey]:
+    """The gateway's public keys for pushes, from `GET /api/v1/signing-keys/` (public).
+
+    `http` is a client whose base URL is the gateway, or that base URL. Fetch once at start:
+    the push receiver then verifies without asking the gateway again.
+    """
+    if isinstance(http, str):
+        with httpx.Client(base_url=http, timeout=timeout) as client:
+            return fetch_gateway_keys(client)
+    try:
+        response = http.get(SIGNING_KEYS_PATH)
+    except httpx.RequestError as error:
+        raise GatewayUnavailable(
+            f"The gateway could not be reached: {type(error).__name__}.", code="unreachable"
+        ) from error
+    if response.is_error:
+        raise _error_from(response)
+    try:
+        return {
+            str(item["key_id"]): signing.load_public_key(str(item["public_key"]))
+            for item in response.json()
+            if item.get("use") == "push" and item.get("algorithm") == signing.ALGORITHM
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise GatewayError(
+            "The signing keys are not a list of keys.", code="bad_response", status=response.status_code
+        ) from None
 
 
 def _error_from(response: httpx.Response) -> GatewayError:

@@ -1,8 +1,12 @@
 """The push receiver: a WSGI app the gateway POSTs queries to, answering each in the response.
 
-Checks, in order: the key id is this adapter's, the timestamp is within 300 s, the signature
-matches, and only then that the nonce is new (so unsigned traffic cannot fill the nonce
-store). Any 5xx makes the gateway retry, so answers are replayed from an `AnswerCache`; and
+Every push carries the gateway's RFC 9421 signature (tag `afx-push`), made with the gateway's
+own Ed25519 key; the receiver holds only the gateway's public key(s), from
+`AFX_GATEWAY_PUBLIC_KEY` or `fetch_gateway_keys()`. Checks, in order: the signature is well
+formed, created within 300 s of this clock and made by a gateway key over this very request
+(method, host, raw path and query, body digest), and only then that the nonce is new (so
+unsigned traffic cannot fill the nonce store). Any refusal is a 401 in the error shape.
+Any 5xx makes the gateway retry, so answers are replayed from an `AnswerCache`; and
 no error response carries the handler's exception or the query's data.
 
 It runs under any WSGI server; `serve()` runs it on the standard library's, threaded.
@@ -15,12 +19,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import quote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import signing
 from .handler import AnswerCache, Handler
@@ -30,22 +36,21 @@ from .models import Answer, MalformedMessage, Query
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = "/afx/webhook"
-NONCE_TTL_SECONDS = 600
+# A signature is fresh from `created - 300 s` to `created + 300 s`: a nonce seen at any moment
+# of that span stays refused for its rest, plus a minute for clocks that differ a little.
+NONCE_TTL_SECONDS = 2 * signing.MAX_SKEW_SECONDS + 60
 MAX_BODY_BYTES = 1 << 20
-CHALLENGE = 'AFX-HMAC realm="webhook"'
+CHALLENGE = 'Signature realm="webhook"'
 SHUTDOWN_POLL_SECONDS = 0.1  # how soon a stop request is noticed by the serving thread
 
 
-def key_id_from_api_key(api_key: str) -> str:
-    """The key id the gateway signs webhooks with: the middle of `afx_<key_id>_<secret part>`."""
-    parts = api_key.split("_", 2)
-    if len(parts) != 3 or parts[0] != "afx" or not parts[1]:
-        raise ValueError("An API key has the form afx_<key id>_<secret part>.")
-    return parts[1]
-
-
 class NonceStore:
-    """Nonces seen in the last ten minutes. Past that, the timestamp check refuses a replay anyway."""
+    """Nonces seen in the last eleven minutes; past that, the freshness check refuses a replay anyway.
+
+    In memory, for one adapter process: entries leave by age only, never because others
+    arrived, so nothing is forgotten within the window (unlike a size-bounded cache). Its size
+    is bounded by the push rate times the window.
+    """
 
     def __init__(self, ttl: float = NONCE_TTL_SECONDS) -> None:
         self._ttl = ttl
@@ -86,22 +91,22 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 class PushReceiver:
-    """WSGI app for the webhook the gateway calls. `on_answer` sees every answer sent back."""
+    """WSGI app for the webhook the gateway calls. `gateway_keys` maps the gateway's key ids to
+    its public keys (`gateway_keys_from_text`, `fetch_gateway_keys`); `on_answer` sees every
+    answer sent back."""
 
     def __init__(
         self,
         handler: Handler,
         *,
-        key_id: str,
-        signing_secret: str,
+        gateway_keys: Mapping[str, Ed25519PublicKey],
         path: str = DEFAULT_PATH,
         answers: AnswerCache | None = None,
         nonces: NonceStore | None = None,
         on_answer: Callable[[Query, Answer], None] | None = None,
     ) -> None:
         self.handler = handler
-        self.key_id = key_id
-        self.signing_secret = signing_secret
+        self.gateway_keys = dict(gateway_keys)
         self.path = path
         self.answers = answers or AnswerCache()
         self.nonces = nonces or NonceStore()
@@ -129,8 +134,7 @@ class PushReceiver:
         return _json_response(start_response, "200 OK", answer.to_json())
 
     def _receive(self, environ: WSGIEnvironment) -> Query:
-        path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
-        if path != self.path:
+        if request_target(environ).split("?", 1)[0] != self.path:
             raise _Refusal("404 Not Found", "not_found", "There is no webhook here.")
         if environ["REQUEST_METHOD"] != "POST":
             raise _Refusal("405 Method Not Allowed", "method_not_allowed", "The webhook takes POST only.")
@@ -141,39 +145,67 @@ class PushReceiver:
         if not 0 <= length <= MAX_BODY_BYTES:
             raise _Refusal("413 Content Too Large", "body_too_large", "The body is too large.")
         body = environ["wsgi.input"].read(length)
-        query_string = environ.get("QUERY_STRING", "")
-        self._authenticate(environ, f"{path}?{query_string}" if query_string else path, body)
+        self._authenticate(environ, body)
         try:
             return Query.from_json(json.loads(body))
-        except (ValueError, MalformedMessage) as error:
+        except MalformedMessage as error:  # names the field at fault, never its value
             raise _Refusal("400 Bad Request", "invalid_query", str(error)) from None
+        except (ValueError, RecursionError):
+            # A fixed message: the parser's text may quote the bytes it read. RecursionError is
+            # what json raises on nesting deeper than the interpreter's stack allows.
+            raise _Refusal("400 Bad Request", "invalid_query", "The body is not valid JSON.") from None
 
-    def _authenticate(self, environ: WSGIEnvironment, full_path: str, body: bytes) -> None:
-        key, timestamp, nonce, provided = (
-            environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in signing.SIGNED_HEADERS
-        )
+    def _authenticate(self, environ: WSGIEnvironment, body: bytes) -> None:
+        headers = {
+            name[5:].replace("_", "-"): value for name, value in environ.items() if name.startswith("HTTP_")
+        }
         try:
-            if not (key and timestamp and nonce and provided):
-                raise signing.MissingSignature("The request lacks a signature header.")
-            if key != self.key_id:
-                raise signing.BadSignature("The request is signed with another key.")
-            signing.verify(
-                secret=self.signing_secret,
+            verified = signing.verify_request(
                 method=environ["REQUEST_METHOD"],
-                path=full_path,
+                url=request_url(environ),
+                headers=headers,
                 body=body,
-                timestamp=timestamp,
-                nonce=nonce,
-                provided=provided,
+                resolve_key=self.gateway_keys.get,
+                tag=signing.PUSH_TAG,
             )
         except signing.SignatureError as error:
             raise _Refusal("401 Unauthorized", error.code, str(error)) from None
-        if not self.nonces.add(nonce):
-            raise _Refusal("401 Unauthorized", "signature_replayed", "This nonce was already used.")
+        if not self.nonces.add(f"{verified.key_id} {verified.nonce}"):
+            raise _Refusal("401 Unauthorized", "signature_replayed", "This signature was already used.")
+
+
+def request_target(environ: WSGIEnvironment) -> str:
+    """The path and query as the client sent them: the raw target when the server passes one
+    (`RAW_URI`, as `serve` and gunicorn do), else the decoded path escaped again."""
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if target:
+        return str(target)
+    # WSGI decodes the path to bytes-as-latin-1; escape those bytes, not their UTF-8.
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1", "replace")
+    query = environ.get("QUERY_STRING", "")
+    return quote(path) + (f"?{query}" if query else "")
+
+
+def request_url(environ: WSGIEnvironment) -> str:
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{request_target(environ)}"
+
+
+def gateway_keys_from_text(text: str) -> dict[str, Ed25519PublicKey]:
+    """The gateway's public keys from `AFX_GATEWAY_PUBLIC_KEY`: one or more, comma-separated
+    (two during a rotation), each named by its fingerprint, as the gateway names it."""
+    keys = [signing.load_public_key(part) for part in text.split(",") if part.strip()]
+    return {signing.key_fingerprint(key): key for key in keys}
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Request lines go to `logging` at debug level instead of stderr."""
+    """Passes the raw request target as `RAW_URI` (as gunicorn does), so signatures are checked
+    over what was sent, not over a decoded path; request lines go to `logging` at debug level."""
+
+    def get_environ(self) -> WSGIEnvironment:
+        environ = super().get_environ()
+        environ["RAW_URI"] = self.path
+        return environ
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)

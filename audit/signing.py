@@ -13,11 +13,12 @@ import binascii
 import functools
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.core.exceptions import ImproperlyConfigured
+
+from config.private_files import private_file_create
 
 from . import conf
 from .head_signature import (
@@ -45,40 +46,33 @@ def key_id(key: Ed25519PublicKey) -> str:
     return hashlib.sha256(public_key_to_raw(key)).hexdigest()[:16]
 
 
+def load_ed25519_key(*, encoded: str, path: str, autocreate: bool, setting: str) -> Ed25519PrivateKey:
+    """An Ed25519 key from a setting pair `<setting>` (base64 seed) / `<setting>_FILE` (PEM),
+    the file made on first need when `autocreate`: one loader for every key the gateway holds
+    (this one, and the push signing key of `gateway.push_key`)."""
+    return _load(encoded, path, autocreate, setting)
+
+
 @functools.lru_cache(maxsize=4)
-def _load(encoded: str, path: str, autocreate: bool) -> Ed25519PrivateKey:
+def _load(
+    encoded: str, path: str, autocreate: bool, setting: str = "AFX_AUDIT_SIGNING_KEY"
+) -> Ed25519PrivateKey:
     if encoded:
         try:
             return load_private_key_raw(base64.b64decode(encoded, validate=True))
         except (binascii.Error, ValueError):
-            raise ImproperlyConfigured(
-                "AFX_AUDIT_SIGNING_KEY must be the base64 of a 32-byte Ed25519 seed."
-            ) from None
+            raise ImproperlyConfigured(f"{setting} must be the base64 of a 32-byte Ed25519 seed.") from None
     if not path:
-        raise ImproperlyConfigured("Set AFX_AUDIT_SIGNING_KEY or AFX_AUDIT_SIGNING_KEY_FILE.")
+        raise ImproperlyConfigured(f"Set {setting} or {setting}_FILE.")
     key_file = Path(path)
     if not key_file.exists():
         if not autocreate:
-            raise ImproperlyConfigured(f"The audit signing key file {key_file} does not exist.")
+            raise ImproperlyConfigured(f"The key file {key_file} of {setting}_FILE does not exist.")
         _create(key_file)
     return load_private_key_pem(key_file.read_bytes())
 
 
 def _create(key_file: Path) -> None:
-    """Write a new key with mode 0600; if another process won the race, keep its key.
-
-    The key is written in full to a private temporary file and then hard-linked into place,
-    so no process ever reads a half-written key file.
-    """
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    draft = key_file.with_name(f".{key_file.name}.{os.getpid()}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private_key_to_pem(generate_private_key()))
-    try:
-        os.link(draft, key_file)
-        logger.warning("Created a new audit signing key in %s; keep it safe and back it up.", key_file)
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
+    """Write a new key with mode 0600, atomically; if another process won the race, keep its key."""
+    if private_file_create(key_file, private_key_to_pem(generate_private_key())):
+        logger.warning("Created a new signing key in %s; keep it safe and back it up.", key_file)

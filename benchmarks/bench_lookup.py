@@ -50,15 +50,20 @@ def run(command: list[str], env: dict[str, str]) -> str:
 
 
 def setup_world(env: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Migrate a fresh database, seed the demo world; return the platforms' adapter keys."""
+    """Migrate a fresh database, seed the demo world; return each simulator's key environment:
+    the pull platform's own key pair, and for the push platform the gateway's public key."""
     run([sys.executable, "manage.py", "migrate", "-v0"], env)
     run([sys.executable, "manage.py", "createcachetable"], env)
     printed = run([sys.executable, "manage.py", "seed_demo"], env)
     keys = {}
     for line in printed.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[0] in ("paylink", "swiftpay") and parts[1].startswith("afx_"):
-            keys[parts[0]] = {"AFX_API_KEY": parts[1], "AFX_SIGNING_SECRET": parts[2]}
+        if len(parts) == 3 and parts[0] == "swiftpay":
+            keys["swiftpay"] = {"AFX_KEY_ID": parts[1], "AFX_PRIVATE_KEY": parts[2]}
+    from afx_sdk import signing
+
+    gateway_key = signing.load_private_key(env["AFX_GATEWAY_SIGNING_KEY"])
+    keys["paylink"] = {"AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(gateway_key)}
     # The demo world's PayLink webhook listens on 8101; point it at this run's port.
     script = (
         "from partners.models import Partner; "
@@ -256,6 +261,7 @@ def main() -> None:
         "AFX_LOG_LEVEL": "WARNING",
         "AFX_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
         "AFX_AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AFX_GATEWAY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "clients": args.clients}
     try:

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 from afx_sdk import signing  # noqa: E402
 from simulator.dataset import Dataset, sample_order_numbers  # noqa: E402
 
-KEY_ID = "b3nchb3nchb3"
-SECRET = "bench-signing-secret"  # noqa: S105 - a throwaway key for a local process
+GATEWAY_KEY = signing.generate_private_key()  # a throwaway gateway key for this run
+KEY_ID = signing.key_fingerprint(GATEWAY_KEY.public_key())
 PARTNER = "paylink"
 
 
@@ -62,10 +62,12 @@ def lookup_body(order_number: str) -> bytes:
     return json.dumps(query).encode()
 
 
-def round_trip(http: httpx.Client, url: str, path: str, order_number: str) -> float:
+def round_trip(http: httpx.Client, url: str, order_number: str) -> float:
     body = lookup_body(order_number)
     started = time.perf_counter()
-    headers = signing.signed_headers(api_key=KEY_ID, secret=SECRET, method="POST", path=path, body=body)
+    headers = signing.signed_headers(
+        key_id=KEY_ID, private_key=GATEWAY_KEY, method="POST", url=url, body=body, tag=signing.PUSH_TAG
+    )
     response = http.post(url, content=body, headers=headers)
     elapsed = time.perf_counter() - started
     assert response.status_code == 200 and response.json()["status"] == "answered", response.text
@@ -96,7 +98,7 @@ def main() -> None:
             *("--latency-ms", str(args.latency_ms)),
         ],
         cwd=ROOT,
-        env={**os.environ, "AFX_KEY_ID": KEY_ID, "AFX_SIGNING_SECRET": SECRET},
+        env={**os.environ, "AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(GATEWAY_KEY)},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -106,20 +108,15 @@ def main() -> None:
         ready = re.search(r"listening on (\S+)", process.stdout.readline())
         assert ready, "the simulator did not start"
         url = ready[1]
-        path = httpx.URL(url).raw_path.decode()
         # The simulator prints a line per answer; drain them so its pipe never fills.
         threading.Thread(target=process.stdout.read, daemon=True).start()
 
         with httpx.Client(limits=httpx.Limits(max_connections=args.clients)) as http:
-            sequential = [
-                round_trip(http, url, path, numbers[i % len(numbers)]) for i in range(args.requests)
-            ]
+            sequential = [round_trip(http, url, numbers[i % len(numbers)]) for i in range(args.requests)]
             with ThreadPoolExecutor(args.clients) as pool:
                 started = time.perf_counter()
                 concurrent = list(
-                    pool.map(
-                        lambda i: round_trip(http, url, path, numbers[i % len(numbers)]), range(args.requests)
-                    )
+                    pool.map(lambda i: round_trip(http, url, numbers[i % len(numbers)]), range(args.requests))
                 )
                 wall = time.perf_counter() - started
     finally:

@@ -1,9 +1,10 @@
 """Getting queries to partners and closing the ones nobody answers.
 
 Push partners: the outbox row is relayed to Celery after commit; `push_query` POSTs the
-signed query to the webhook, retrying with capped exponential backoff and jitter until the
-deadline. Pull partners: their adapter leases queries from the inbox for a while; an
-unanswered lease runs out and the query is offered again. Whatever the path, a query past
+query, signed with the gateway's own key (RFC 9421), to the webhook, retrying with capped
+exponential backoff and jitter until the deadline. Pull partners: their adapter leases
+queries from the inbox for a while; an unanswered lease runs out and the query is offered
+again. Whatever the path, a query past
 its deadline is closed as `expired` with a reason: nothing stays pending silently.
 """
 
@@ -28,6 +29,7 @@ from audit.choices import AuditAction
 from audit.services import event_record
 from gateway.choices import OPEN_QUERY_STATUSES, QueryStatus
 from gateway.models import OutboxMessage, Query
+from gateway.push_key import push_key_id, push_signing_key
 from gateway.wire import query_to_wire
 from partners.identity import AdapterPrincipal
 
@@ -105,9 +107,15 @@ def push_attempt(query_id: str) -> PushOutcome:
     if attempt is None:
         return PushOutcome(done=True)  # answered or closed meanwhile
     body = json.dumps(query_to_wire(query)).encode()
-    path = httpx.URL(query.partner.webhook_url).raw_path.decode()
+    # Signed with the gateway's own key (never a partner's), tagged as a push: the receiver
+    # verifies it with the published public key, and no adapter request passes for one.
     headers = signing.signed_headers(
-        api_key=key.key_id, secret=key.signing_secret, method="POST", path=path, body=body
+        key_id=push_key_id(),
+        private_key=push_signing_key(),
+        method="POST",
+        url=str(httpx.URL(query.partner.webhook_url)),
+        body=body,
+        tag=signing.PUSH_TAG,
     )
     remaining = (query.deadline - now).total_seconds()
     try:

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from guardian.admin import GuardedModelAdmin
 from guardian.forms import GroupObjectPermissionsForm
+from knox.models import AuthToken
 
 from api.exceptions import DomainError
 
@@ -127,13 +128,20 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
         for partner in partners:
             _run(request, services.partner_set_status, partner=partner, status=PartnerStatus.ACTIVE)
 
-    @admin.action(description="Issue an adapter key (shown once)")
+    @admin.action(description="Issue an adapter key pair (private key shown once)")
     def issue_adapter_key(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
         for partner in partners:
             issued = _run(request, services.adapter_key_create, partner=partner, label="admin")
             if issued is not None:
-                secrets_once = f"AFX_API_KEY={issued.api_key} AFX_SIGNING_SECRET={issued.signing_secret}"
-                messages.warning(request, f"{partner.code}: {secrets_once} (shown once; store them now)")
+                _show_private_key_once(request, issued)
+
+
+def _show_private_key_once(request: HttpRequest, issued: services.IssuedKey) -> None:
+    """A generated private key, shown to the administrator once; AFX keeps only the public key."""
+    message = f"{issued.key.partner.code}: AFX_KEY_ID={issued.key.key_id}"
+    if issued.private_key is not None:
+        message += f" AFX_PRIVATE_KEY={issued.private_key} (shown once; store it now)"
+    messages.warning(request, message)
 
 
 class PersonForm(forms.ModelForm):
@@ -179,23 +187,84 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
             _run(request, services.person_deactivate, person=person)
 
 
-@admin.register(AdapterKey)
-class AdapterKeyAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["key_id", "partner", "label", "created_at", "revoked_at", "last_used_at"]
-    list_filter = ["partner"]
-    fields = readonly_fields = (
-        "key_id",
-        "partner",
-        "label",
-        "created_at",
-        "created_by",
-        "revoked_at",
-        "last_used_at",
-    )
+# knox's own admin has an "add" page that mints a token for any person and shows it: an
+# administrator could act as anyone. Tokens come only from a person's own sign-in.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Live sign-in tokens by person, to revoke: `token_revoke` records the administrator as
+    actor and the holder as target (deleting here would skip the audit log)."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = readonly_fields = ("token_key", "user", "created", "expiry")
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # issued from the partner list, where the secrets are shown once
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, tokens: QuerySet[AuthToken]) -> None:
+        for token in tokens:
+            _run(request, services.token_revoke, token=token)
+
+
+class AdapterKeyForm(forms.ModelForm):
+    public_key = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="The adapter's Ed25519 public key (base64url of its raw 32 bytes). Leave empty to "
+        "generate a pair here; its private key is then shown once.",
+    )
+
+    class Meta:
+        model = AdapterKey
+        fields = ["partner", "label", "public_key"]
+
+
+@admin.register(AdapterKey)
+class AdapterKeyAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = AdapterKeyForm
+    list_display = ["key_id", "partner", "label", "created_at", "revoked_at", "last_used_at"]
+    list_filter = ["partner"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
+        return [
+            "key_id",
+            "partner",
+            "label",
+            "public_key",
+            "created_at",
+            "created_by",
+            "revoked_at",
+            "last_used_at",
+        ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_readonly_fields(request, obj) or ["partner", "label", "public_key"]
+
+    def save_model(self, request: HttpRequest, obj: AdapterKey, form: Any, change: bool) -> None:
+        if change:
+            return
+        issued = _run(
+            request,
+            services.adapter_key_create,
+            partner=obj.partner,
+            public_key=form.cleaned_data["public_key"] or None,
+            label=obj.label,
+        )
+        if issued is not None:
+            obj.pk = issued.key.pk
+            _show_private_key_once(request, issued)
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, keys: QuerySet[AdapterKey]) -> None:

@@ -12,9 +12,6 @@ from django.utils import timezone
 from guardian.managers import GroupObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase
 
-from privacy.choices import Kind
-from privacy.fields import EncryptedTextField
-
 from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, Role, send_permission
 from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
 
@@ -92,8 +89,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:
-        """Only administrators reach the Django admin."""
-        return self.role == Role.ADMINISTRATOR
+        """Only administrators reach the Django admin, and only while their partner is active
+        (the admin's sign-in and every admin page check it, as the API checks suspension)."""
+        return self.role == Role.ADMINISTRATOR and self.partner.is_active
 
     @property
     def actor_label(self) -> str:
@@ -103,21 +101,24 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
 
 class AdapterKey(models.Model):
-    """A machine identity of an answering partner: an API key and an HMAC signing secret.
+    """A machine identity of an answering partner: an Ed25519 public key and its key id.
 
-    The API key is stored only as its SHA-256 digest (it is random and long, so a fast hash
-    suffices); the signing secret is needed to verify signatures, so it is stored
-    encrypted. A partner holds at most two active keys, so it can rotate without downtime.
+    The adapter signs its requests (RFC 9421) with the private key, which AFX never stores:
+    whoever reads this table can verify an adapter's signatures but not make one. The
+    signature's `keyid` names the row. A partner holds at most two active keys, so it can
+    rotate without downtime. Keys from before Ed25519 (HMAC secrets) were revoked by
+    migration 0004 and have no public key; every other row has one.
     """
 
     MAX_ACTIVE_PER_PARTNER = 2
 
-    # A UUID known before insert: encrypted fields bind each ciphertext to its row.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="adapter_keys")
-    key_id = models.CharField(max_length=16, unique=True, help_text="Public part of the API key.")
-    key_digest = models.CharField(max_length=64, unique=True)
-    signing_secret = EncryptedTextField(kind=Kind.SECRET)
+    key_id = models.CharField(max_length=16, unique=True, help_text="Names the key in signatures (keyid).")
+    # NULL, not "": only revoked pre-Ed25519 keys lack one, and several NULLs keep `unique` valid.
+    public_key = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, help_text="base64url of the raw 32-byte Ed25519 public key."
+    )
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -128,6 +129,12 @@ class AdapterKey(models.Model):
 
     class Meta:
         ordering = ["partner__code", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(public_key__isnull=False) | models.Q(revoked_at__isnull=False),
+                name="adapter_key_active_has_public_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner.code}/{self.key_id}"
@@ -135,6 +142,28 @@ class AdapterKey(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class SeenNonce(models.Model):
+    """A nonce an adapter key has signed with, kept until no request carrying it can be fresh.
+
+    Replay protection lives here, not in the cache: a cache may evict an entry within the
+    window (the database cache culls past its size, Redis evicts under memory pressure), and
+    a forgotten nonce is an accepted replay. The unique constraint makes the check and the
+    record one atomic insert, also between processes. `expires_at` is the signature's
+    `created` plus the allowed skew: after it, the same signature is refused as stale, so
+    the row may be purged (`nonces_purge`, run by Celery beat).
+    """
+
+    key = models.ForeignKey(AdapterKey, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "nonce"], name="seen_nonce_once_per_key")]
+
+    def __str__(self) -> str:
+        return f"nonce of {self.key_id}"
 
 
 class Grant(GroupObjectPermissionBase):

@@ -6,7 +6,6 @@ string naming the command (`"system:create_partner"`): whoever holds the shell i
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -17,11 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
+from afx_sdk import signing
 from api.exceptions import Conflict, Forbidden, Invalid
-from audit.choices import AuditAction
+from audit.choices import AuditAction, Outcome
 from audit.services import event_record
 
 from .choices import (
@@ -36,8 +38,6 @@ from .choices import (
     send_permission,
 )
 from .models import AdapterKey, Grant, Partner, Person
-
-API_KEY_PREFIX = "afx"
 
 
 def _require_administrator(actor: Any) -> None:
@@ -132,13 +132,38 @@ def partner_create(
     return partner
 
 
-@transaction.atomic
+class ExchangeNotSuspendable(Conflict):
+    code = "exchange_not_suspendable"
+    audited = True  # `partner_set_status` records the refusal before raising it
+
+
 def partner_set_status(*, actor: Any, partner: Partner, status: str) -> Partner:
-    """Suspend or reactivate a partner; a suspension stops its traffic at the next request."""
+    """Suspend or reactivate a partner; a suspension stops its traffic at the next request.
+
+    The exchange itself (kind `exchange`) is never suspended: administrators belong to it, so
+    its suspension would lock every one of them out of the API and the admin, leaving only a
+    shell command to undo it. The refusal is recorded, and committed, before it is raised.
+    """
     _require_administrator(actor)
     if status not in PartnerStatus.values:
         raise Invalid("Unknown status.", fields={"status": [f"One of: {', '.join(PartnerStatus.values)}."]})
-    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        if not (status == PartnerStatus.SUSPENDED and partner.kind == PartnerKind.EXCHANGE):
+            return _partner_status_change(actor, partner, status)
+        event_record(
+            actor=actor,
+            action=AuditAction.PARTNER_SUSPENDED,
+            outcome=Outcome.DENIED,
+            target=partner,
+            details={"code": partner.code, "reason": ExchangeNotSuspendable.code},
+        )
+    raise ExchangeNotSuspendable(
+        "The exchange itself cannot be suspended: its administrators would be locked out."
+    )
+
+
+def _partner_status_change(actor: Any, partner: Partner, status: str) -> Partner:
     if partner.status == status:
         return partner
     partner.status = status
@@ -196,34 +221,53 @@ def person_deactivate(*, actor: Any, person: Person) -> Person:
 
 @dataclass(frozen=True)
 class IssuedKey:
-    """A new adapter key with the two secrets shown once, at creation, and never again."""
+    """A registered adapter key. `private_key` is set only when AFX generated the pair (demo,
+    convenience): it is shown once, at creation, and never stored."""
 
     key: AdapterKey
-    api_key: str
-    signing_secret: str
+    private_key: str | None = None
 
 
-def api_key_digest(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
+def _canonical_public_key(public_key: str) -> str:
+    try:
+        return signing.public_key_text(signing.load_public_key(public_key))
+    except ValueError:
+        raise Invalid(
+            "Not an Ed25519 public key.", fields={"public_key": ["base64url of the raw 32-byte key."]}
+        ) from None
 
 
 @transaction.atomic
-def adapter_key_create(*, actor: Any, partner: Partner, label: str = "") -> IssuedKey:
-    """Issue an adapter key; a partner may hold two active keys at once, to rotate."""
+def adapter_key_create(
+    *, actor: Any, partner: Partner, public_key: str | None = None, label: str = ""
+) -> IssuedKey:
+    """Register an adapter's Ed25519 public key; a partner may hold two active keys at once, to rotate.
+
+    The right way: the partner generates its key pair and hands over the public key only.
+    Without one, AFX generates a pair and returns the private key once; it keeps only the
+    public half either way.
+    """
     _require_administrator(actor)
+    private_key = None
+    if public_key is None:
+        generated = signing.generate_private_key()
+        private_key, public_key = signing.private_key_text(generated), signing.public_key_text(generated)
+    else:
+        public_key = _canonical_public_key(public_key)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if partner.kind not in ANSWERING_KINDS:
         raise Invalid("Only answering partners have adapters.", code="not_answering")
     if partner.adapter_keys.active().count() >= AdapterKey.MAX_ACTIVE_PER_PARTNER:
         raise Conflict("This partner already holds two active keys; revoke one first.", code="too_many_keys")
-    key_id = secrets.token_hex(6)
-    api_key = f"{API_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(24)}"
-    signing_secret = secrets.token_urlsafe(32)
+    if AdapterKey.objects.filter(public_key=public_key).exists():
+        # A revoked key stays refused: registering its public key again would revive it.
+        raise Conflict(
+            "This public key is already registered.", fields={"public_key": ["Already registered."]}
+        )
     key = AdapterKey.objects.create(
         partner=partner,
-        key_id=key_id,
-        key_digest=api_key_digest(api_key),
-        signing_secret=signing_secret,
+        key_id=secrets.token_hex(8),
+        public_key=public_key,
         label=label,
         created_by=actor if isinstance(actor, Person) else None,
     )
@@ -231,9 +275,9 @@ def adapter_key_create(*, actor: Any, partner: Partner, label: str = "") -> Issu
         actor=actor,
         action=AuditAction.KEY_CREATED,
         target=key,
-        details={"partner": partner.code, "key_id": key_id},
+        details={"partner": partner.code, "key_id": key.key_id, "generated": private_key is not None},
     )
-    return IssuedKey(key=key, api_key=api_key, signing_secret=signing_secret)
+    return IssuedKey(key=key, private_key=private_key)
 
 
 @transaction.atomic
@@ -310,25 +354,84 @@ def grant_revoke(*, actor: Any, grant: Grant) -> None:
     )
 
 
-@transaction.atomic
+class TokenRefused(Forbidden):
+    audited = True  # `token_issue` records the refusal before raising it
+
+
+def _token_refusal(person: Person) -> TokenRefused | None:
+    if not person.is_active:
+        return TokenRefused("This account is inactive.", code="person_inactive")
+    if not person.partner.is_active:
+        return TokenRefused(
+            "Your partner is suspended; all of its traffic is stopped.", code="partner_suspended"
+        )
+    return None
+
+
 def token_issue(*, person: Person) -> tuple[str, datetime]:
-    """An expiring API token for a person who has just proven their password."""
-    instance, token = AuthToken.objects.create(user=person)
-    event_record(
-        actor=person,
-        action=AuditAction.TOKEN_ISSUED,
-        target_type="knox.authtoken",
-        target_id=instance.token_key,
-        details={"expires_at": instance.expiry.isoformat() if instance.expiry else None},
-    )
-    return token, instance.expiry
+    """An expiring API token for a person who has just proven their password: the only way a
+    token is made, so nobody (an administrator included) can hold a credential of someone else.
+
+    An inactive person or a person of a suspended partner is refused (403, recorded); the
+    check is here, where the token is made, so no caller can skip it. A person holds at most
+    `TOKEN_LIMIT_PER_USER` live tokens (knox enforces it only in its own login view, which AFX
+    does not use): the oldest is revoked to make room, so a forgotten or stolen token goes
+    first and nobody is locked out by tokens they no longer have.
+    """
+    with transaction.atomic():
+        # Locked: two sign-ins of one person count and revoke their tokens one after the other.
+        person = Person.objects.select_for_update(of=("self",)).select_related("partner").get(pk=person.pk)
+        refusal = _token_refusal(person)
+        if refusal is None:
+            for oldest in _tokens_over_limit(person):
+                _token_end(actor=person, token=oldest, reason="token_limit")
+            instance, token = AuthToken.objects.create(user=person)
+            event_record(
+                actor=person,
+                action=AuditAction.TOKEN_ISSUED,
+                target=person,
+                details={
+                    "token_key": instance.token_key,
+                    "expires_at": instance.expiry.isoformat() if instance.expiry else None,
+                },
+            )
+            return token, instance.expiry
+        event_record(
+            actor=person,
+            action=AuditAction.TOKEN_ISSUED,
+            outcome=Outcome.DENIED,
+            target=person,
+            details={"reason": refusal.code},
+        )
+    raise refusal
+
+
+def _tokens_over_limit(person: Person) -> list[AuthToken]:
+    """The person's oldest live tokens that must go for one more to fit under the limit."""
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if limit is None:
+        return []
+    live = AuthToken.objects.filter(
+        Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()), user=person
+    ).order_by("created")
+    return list(live[: max(live.count() - limit + 1, 0)])
 
 
 @transaction.atomic
-def token_revoke(*, person: Person, token: AuthToken) -> None:
-    """End the token the caller signed this request with."""
-    token_key = token.token_key
+def token_revoke(*, actor: Any, token: AuthToken) -> None:
+    """End a token: the caller's own (signing out), or anyone's by an administrator, recorded
+    with the administrator as actor and the token's holder as target."""
+    if not (isinstance(actor, Person) and actor.pk == token.user_id):
+        _require_administrator(actor)
+    _token_end(actor=actor, token=token)
+
+
+def _token_end(*, actor: Any, token: AuthToken, reason: str = "") -> None:
+    holder, token_key = token.user, token.token_key
     token.delete()
     event_record(
-        actor=person, action=AuditAction.TOKEN_REVOKED, target_type="knox.authtoken", target_id=token_key
+        actor=actor,
+        action=AuditAction.TOKEN_REVOKED,
+        target=holder,
+        details={"token_key": token_key, "reason": reason} if reason else {"token_key": token_key},
     )

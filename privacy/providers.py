@@ -28,6 +28,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from config.private_files import private_file_create
+
 from .errors import KeyringError
 
 logger = logging.getLogger(__name__)
@@ -117,23 +119,11 @@ def _decode_master_key(encoded: str, *, source: str) -> bytes:
 
 
 def _create_master_key_file(path: Path) -> bytes:
-    """Make a master key file readable by its owner only.
-
-    The key is written to a private temporary file and then hard-linked into place, so a
-    process racing us either wins or reads a complete key, never a half-written file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Make a master key file readable by its owner only, atomically; if another process
+    won the race, use its key."""
     key = os.urandom(MASTER_KEY_SIZE)
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(base64.b64encode(key).decode("ascii") + "\n")
-    try:
-        os.link(draft, path)
-    except FileExistsError:
+    if not private_file_create(path, base64.b64encode(key) + b"\n"):
         return _decode_master_key(path.read_text(), source=str(path))
-    finally:
-        draft.unlink()
     logger.warning(
         "Created a new local master key at %s. Back it up: without it the encrypted data cannot be read.",
         path,

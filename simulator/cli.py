@@ -1,7 +1,9 @@
 """`python -m simulator`: one simulated payment platform as its own process, in push or pull mode.
 
-Secrets are best passed through the environment (`AFX_API_KEY`, `AFX_SIGNING_SECRET`,
-`AFX_KEY_ID`), where other users cannot read them from the process list.
+Pull mode signs with the adapter's key: `AFX_KEY_ID` and `AFX_PRIVATE_KEY` (or `--private-key
+@file`), best passed through the environment, where other users cannot read them from the
+process list. Push mode verifies the gateway's signatures with its public key(s),
+`AFX_GATEWAY_PUBLIC_KEY`, or, without it, fetched once from `--gateway`'s `/signing-keys/`.
 
 Standard output gets one line when ready, then one line per answered query (`<id> <status>`,
 no personal data); logs go to standard error. SIGTERM or SIGINT stops the process cleanly.
@@ -23,10 +25,13 @@ from afx_sdk import (
     HandlerRegistry,
     PullLoop,
     PushReceiver,
-    key_id_from_api_key,
+    fetch_gateway_keys,
+    gateway_keys_from_text,
     serve,
+    signing,
     stop_on_signals,
 )
+from afx_sdk.errors import GatewayError
 
 from .dataset import DEFAULT_ORDERS, DEFAULT_SEED, SERIAL_SPACE, Dataset
 from .platform import (
@@ -43,8 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--partner", required=True, choices=sorted(PLATFORMS), help="the platform's code")
     parser.add_argument("--mode", required=True, choices=("push", "pull"))
-    parser.add_argument("--signing-secret", default=os.environ.get("AFX_SIGNING_SECRET"))
-    parser.add_argument("--api-key", default=os.environ.get("AFX_API_KEY"), help="pull: the adapter key")
+    parser.add_argument("--gateway", default="http://127.0.0.1:8000")
 
     data = parser.add_argument_group("data set")
     data.add_argument("--orders", type=int, default=DEFAULT_ORDERS)
@@ -63,11 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--port", type=int, default=8101, help="0 picks a free port, printed when ready")
     push.add_argument("--path", default="/afx/webhook")
     push.add_argument(
-        "--key-id", default=os.environ.get("AFX_KEY_ID"), help="the key id webhooks are signed with"
+        "--gateway-public-key",
+        default=os.environ.get("AFX_GATEWAY_PUBLIC_KEY"),
+        help="the gateway's public key(s), comma-separated, or @file (default: fetched from --gateway)",
     )
 
     pull = parser.add_argument_group("pull mode")
-    pull.add_argument("--gateway", default="http://127.0.0.1:8000")
+    pull.add_argument("--key-id", default=os.environ.get("AFX_KEY_ID"), help="the adapter key's id")
+    pull.add_argument(
+        "--private-key", default=os.environ.get("AFX_PRIVATE_KEY"), help="the adapter's private key, or @file"
+    )
     pull.add_argument("--concurrency", type=int, default=4)
     pull.add_argument("--wait", type=int, default=25, help="long-poll seconds (0..25)")
     return parser
@@ -76,21 +85,27 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.signing_secret:
-        parser.error("--signing-secret or AFX_SIGNING_SECRET is required")
     if not 1 <= args.orders <= SERIAL_SPACE:
         parser.error(f"--orders is between 1 and {SERIAL_SPACE}")
     if not 0.0 <= args.error_rate <= 1.0:
         parser.error("--error-rate is a share between 0 and 1")
-    if args.mode == "pull" and not args.api_key:
-        parser.error("pull mode needs --api-key or AFX_API_KEY")
-    if args.mode == "push" and not args.key_id:
-        if not args.api_key:
-            parser.error("push mode needs --key-id or AFX_KEY_ID (or the API key it is part of)")
-        try:
-            args.key_id = key_id_from_api_key(args.api_key)
-        except ValueError as error:
-            parser.error(str(error))
+    try:
+        if args.mode == "pull":
+            if not (args.key_id and args.private_key):
+                parser.error("pull mode needs --key-id and --private-key (or AFX_KEY_ID and AFX_PRIVATE_KEY)")
+            args.private_key = signing.load_private_key(signing.read_key_argument(args.private_key))
+        else:
+            args.gateway_keys = (
+                gateway_keys_from_text(signing.read_key_argument(args.gateway_public_key))
+                if args.gateway_public_key
+                else fetch_gateway_keys(args.gateway)
+            )
+            if not args.gateway_keys:
+                parser.error("push mode needs the gateway's public key: none was given or published")
+    except (ValueError, OSError) as error:
+        parser.error(str(error))  # the messages name the format, never the key
+    except GatewayError as error:
+        parser.error(f"could not fetch the gateway's keys (or set AFX_GATEWAY_PUBLIC_KEY): {error}")
     return args
 
 
@@ -122,8 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_push(args: argparse.Namespace, handler: Handler, downtime: Downtime, stop: threading.Event) -> None:
     receiver = PushReceiver(
         handler,
-        key_id=args.key_id,
-        signing_secret=args.signing_secret,
+        gateway_keys=args.gateway_keys,
         path=args.path,
         on_answer=answer_printer(sys.stdout),
     )
@@ -139,7 +153,7 @@ def run_push(args: argparse.Namespace, handler: Handler, downtime: Downtime, sto
 
 
 def run_pull(args: argparse.Namespace, handler: Handler, downtime: Downtime, stop: threading.Event) -> None:
-    with GatewayClient(args.gateway, args.api_key, args.signing_secret) as client:
+    with GatewayClient(args.gateway, args.key_id, args.private_key) as client:
         loop = PullLoop(
             PollingPausedWhileDown(client, downtime, stop),
             handler,

@@ -17,7 +17,7 @@ from gateway.services import cases, queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
 from partners.models import Grant, Partner, Person
-from tests.clients import SignedClient, token_client
+from tests.clients import signed_world_client, token_client
 
 SYSTEM = "system:tests"
 
@@ -50,8 +50,7 @@ class World:
         if identity == "anonymous":
             return APIClient()
         if identity.startswith("adapter_"):
-            issued = self.key_x if identity == "adapter_x" else self.key_y
-            return SignedClient(issued.api_key, issued.signing_secret)
+            return signed_world_client(self.key_x if identity == "adapter_x" else self.key_y)
         return token_client(getattr(self, identity))
 
 
@@ -136,5 +135,5 @@ def world(db: None) -> World:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Nonces and throttles live in the cache; each test starts with none."""
+    """Throttles live in the cache; each test starts with none."""
     cache.clear()

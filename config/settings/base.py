@@ -22,10 +22,12 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    "partners.shell_guard",  # before django.contrib.auth: refuses its changepassword/createsuperuser
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "gateway.devserver",  # its runserver passes RAW_URI; before staticfiles, whose runserver it extends
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
@@ -129,6 +131,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "api.errors.axes_lockout_response"
 AXES_VERBOSE = False
+# Axes keeps a keyed digest of the username typed, never the text (see partners.sign_in); the
+# username in the POST data it keeps is masked by axes' default AXES_SENSITIVE_PARAMETERS.
+AXES_USERNAME_CALLABLE = "partners.sign_in.attempted_username_digest"
+# Successful sign-ins are in AFX's audit log; axes' access log would keep usernames in clear.
+AXES_DISABLE_ACCESS_LOG = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -139,11 +146,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RoleAllowed"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AfxAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_RATES": {"sign_in": "30/minute"},
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    # anonymous_denials: how many refusals of anonymous callers per address are audited (api.denials).
+    # sign_in is per address; sign_out is per person, generous, and apart from sign_in on purpose.
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in": "30/minute",
+        "sign_out": "120/minute",
+        "anonymous_denials": "60/minute",
+    },
     "UNAUTHENTICATED_USER": None,
     # Trust X-Forwarded-For only from this many proxies in front of gunicorn (throttling by address).
     "NUM_PROXIES": env.int("AFX_NUM_PROXIES", default=0),
@@ -152,6 +165,7 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("AFX_TOKEN_TTL_HOURS", default=8)),
     "AUTO_REFRESH": False,
+    # Enforced by partners.services.token_issue (knox checks it only in its own login view).
     "TOKEN_LIMIT_PER_USER": 10,
     "AUTH_HEADER_PREFIX": "Token",
 }
@@ -195,6 +209,11 @@ AFX_ALLOW_HTTP_WEBHOOKS = env.bool("AFX_ALLOW_HTTP_WEBHOOKS", default=False)
 
 # Adapter request signing: a timestamp more than this far from now is stale.
 AFX_SIGNATURE_MAX_SKEW = timedelta(minutes=5)
+# The gateway's own Ed25519 key, which signs pushes (see gateway/push_key.py): the base64 of
+# its 32-byte seed, or a PKCS#8 PEM file. Its public key is published at /api/v1/signing-keys/.
+AFX_GATEWAY_SIGNING_KEY = env("AFX_GATEWAY_SIGNING_KEY", default="")
+AFX_GATEWAY_SIGNING_KEY_FILE = env("AFX_GATEWAY_SIGNING_KEY_FILE", default="")
+AFX_GATEWAY_SIGNING_KEY_AUTOCREATE = False
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 # Redis redelivers an unacknowledged task (a worker died) after this; retries wait far less.
@@ -209,6 +228,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sequence-audit-events": {"task": "audit.sequence_events", "schedule": 2.0, "options": {"expires": 10}},
     "purge-expired-tokens": {"task": "partners.purge_expired_tokens", "schedule": 3600.0},
+    "purge-seen-nonces": {"task": "partners.purge_seen_nonces", "schedule": 300.0},
     "expire-overdue-queries": {
         "task": "gateway.expire_overdue_queries",
         "schedule": 2.0,

@@ -6,7 +6,13 @@ Refuses to start without its secrets: nothing here falls back to a development v
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import AFX_AUDIT_SIGNING_KEY, AFX_AUDIT_SIGNING_KEY_FILE, env
+from .base import (
+    AFX_AUDIT_SIGNING_KEY,
+    AFX_AUDIT_SIGNING_KEY_FILE,
+    AFX_GATEWAY_SIGNING_KEY,
+    AFX_GATEWAY_SIGNING_KEY_FILE,
+    env,
+)
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -18,6 +24,8 @@ CACHES = {"default": env.cache("CACHE_URL")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 if not (AFX_AUDIT_SIGNING_KEY or AFX_AUDIT_SIGNING_KEY_FILE):
     raise ImproperlyConfigured("Set AFX_AUDIT_SIGNING_KEY or AFX_AUDIT_SIGNING_KEY_FILE.")
+if not (AFX_GATEWAY_SIGNING_KEY or AFX_GATEWAY_SIGNING_KEY_FILE):
+    raise ImproperlyConfigured("Set AFX_GATEWAY_SIGNING_KEY or AFX_GATEWAY_SIGNING_KEY_FILE.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

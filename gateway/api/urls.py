@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import keys, views
 
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/search/", views.AccountSearchApi.as_view(), name="account-search"),
     path("adapter/inbox/", views.InboxApi.as_view(), name="adapter-inbox"),
     path("adapter/queries/<uuid:pk>/answer/", views.AnswerApi.as_view(), name="adapter-answer"),
+    path("signing-keys/", keys.SigningKeyListApi.as_view(), name="signing-key-list"),
 ]

@@ -1,4 +1,4 @@
-"""What the registry API shows: codes, names, roles and key ids, never a secret."""
+"""What the registry API shows: codes, names, roles, key ids and public keys, never a secret."""
 
 from rest_framework import serializers
 
@@ -25,7 +25,16 @@ class AdapterKeyOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AdapterKey
-        fields = ["key_id", "partner", "label", "created_at", "revoked_at", "is_revoked", "last_used_at"]
+        fields = [
+            "key_id",
+            "partner",
+            "label",
+            "public_key",
+            "created_at",
+            "revoked_at",
+            "is_revoked",
+            "last_used_at",
+        ]
 
 
 class GrantOutputSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from api.exceptions import DomainError
 from api.permissions import EVERY_PERSON, EVERY_ROLE, RoleAllowed
-from api.views import RestrictedListApi, RestrictedRetrieveApi
+from api.schema import refusal
+from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi
 from partners import services
 from partners.choices import Role
 from partners.models import AdapterKey, Grant, Partner, Person
@@ -45,14 +46,19 @@ class SignInLocked(SignInRefused):
 
 
 class TokenApi(APIView):
-    """`POST` exchanges a username and password for an expiring token; `DELETE` revokes the
-    token that signs the request. Failed attempts are throttled per address and locked out
-    per username and address by django-axes."""
+    """`POST` exchanges a username and password for an expiring token (403 for a person of a
+    suspended partner: `token_issue` decides); `DELETE` revokes the token that signs the
+    request. Failed attempts are throttled per address and locked out per username and
+    address by django-axes."""
 
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "sign_in"
     allowed_roles = EVERY_PERSON
     authentication_classes = [TokenAuthentication]
+
+    @property
+    def throttle_scope(self) -> str:
+        """Signing out has a budget of its own: failed sign-ins never keep anyone signed in."""
+        return "sign_out" if self.request.method == "DELETE" else "sign_in"
 
     def get_permissions(self) -> list[Any]:
         return [RoleAllowed()] if self.request.method == "DELETE" else [AllowAny()]
@@ -71,7 +77,7 @@ class TokenApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        services.token_revoke(person=request.user, token=request.auth)  # type: ignore[arg-type]
+        services.token_revoke(actor=request.user, token=request.auth)
         return Response(status=204)
 
 
@@ -99,8 +105,9 @@ class PartnerDetailApi(RestrictedRetrieveApi):
     lookup_field = "code"
 
 
-class PartnerStatusApi(RestrictedRetrieveApi):
-    """`POST .../suspend/` or `.../reactivate/`: stop or restart all of a partner's traffic."""
+class PartnerStatusApi(RestrictedApiMixin, generics.GenericAPIView):
+    """`POST .../suspend/` or `.../reactivate/`: stop or restart all of a partner's traffic.
+    POST only: any other method is a 405, and the schema shows no other."""
 
     model = Partner
     serializer_class = PartnerOutputSerializer
@@ -108,15 +115,15 @@ class PartnerStatusApi(RestrictedRetrieveApi):
     lookup_field = "code"
     new_status: str = ""
 
-    @extend_schema(request=None, responses=PartnerOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: PartnerOutputSerializer, 409: refusal("The exchange itself cannot be suspended.")},
+    )
     def post(self, request: Request, code: str) -> Response:
         partner = services.partner_set_status(
             actor=request.user, partner=self.get_object(), status=self.new_status
         )
         return Response(PartnerOutputSerializer(partner).data)
-
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.http_method_not_allowed(request)
 
 
 class PersonListApi(RestrictedListApi):

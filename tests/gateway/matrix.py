@@ -81,4 +81,5 @@ ROWS = [
         every(403, anonymous=401, adapter_x=200, adapter_y=404),
         body=lambda w: ANSWER,
     ),
+    Row("signing-key-list", "GET", "/api/v1/signing-keys/", every(200)),  # public keys, public on purpose
 ]

@@ -10,15 +10,14 @@ from audit.choices import AuditAction
 from audit.models import AuditEvent
 from gateway.delivery import expire_overdue_queries
 from gateway.models import Query
-from tests.clients import SignedClient, token_client
+from tests.clients import SignedClient, signed_world_client, token_client
 from tests.gateway.conftest import ANSWER, ORDER, submit
 
 INBOX = "/api/v1/adapter/inbox/"
 
 
 def adapter(world, which: str = "x") -> SignedClient:
-    issued = world.key_x if which == "x" else world.key_y
-    return SignedClient(issued.api_key, issued.signing_secret)
+    return signed_world_client(world.key_x if which == "x" else world.key_y)
 
 
 def test_officer_asks_adapter_answers_officer_sees_masked_result(world, case_a):

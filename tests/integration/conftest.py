@@ -23,9 +23,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from afx_sdk import signing
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from gateway.models import Query
+from gateway.push_key import push_signing_key
 from gateway.services import queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
@@ -136,9 +138,9 @@ def free_port() -> int:
 class SimulatorProcess:
     """`python -m simulator` as its own process: a simulated platform over real HTTP."""
 
-    def __init__(self, partner: str, mode: str, api_key: str, secret: str, *args: str) -> None:
+    def __init__(self, partner: str, mode: str, keys: dict[str, str], *args: str) -> None:
         self.log = ROOT / "var" / f"simulator-{partner}-{mode}.log"
-        env = {**os.environ, "AFX_API_KEY": api_key, "AFX_SIGNING_SECRET": secret}
+        env = {**os.environ, **keys}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "simulator", "--partner", partner, "--mode", mode, *args],
             cwd=ROOT,
@@ -175,7 +177,12 @@ class Platforms:
         return self._start("swiftpay", "pull", self.swiftpay, "--gateway", gateway_url, *faults)
 
     def _start(self, partner: str, mode: str, key: services.IssuedKey, *args: str) -> SimulatorProcess:
-        simulator = SimulatorProcess(partner, mode, key.api_key, key.signing_secret, *args)
+        if mode == "push":  # verifies the gateway's signatures: its public key only
+            keys = {"AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(push_signing_key())}
+        else:
+            assert key.private_key is not None
+            keys = {"AFX_KEY_ID": key.key.key_id, "AFX_PRIVATE_KEY": key.private_key}
+        simulator = SimulatorProcess(partner, mode, keys, *args)
         self.started.append(simulator)
         return simulator
 

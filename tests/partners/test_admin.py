@@ -74,3 +74,44 @@ def test_admin_suspend_action(world, admin_client):
     admin_client.post("/admin/partners/partner/", {"action": "suspend", "_selected_action": [world.bank.pk]})
     world.bank.refresh_from_db()
     assert world.bank.status == "suspended"
+
+
+def test_admin_suspend_action_refuses_the_exchange(world, admin_client):
+    response = admin_client.post(
+        "/admin/partners/partner/",
+        {"action": "suspend", "_selected_action": [world.exchange.pk]},
+        follow=True,
+    )
+    assert b"exchange itself cannot be suspended" in response.content
+    world.exchange.refresh_from_db()
+    assert world.exchange.status == "active"
+    assert admin_client.get("/admin/partners/partner/").status_code == 200
+
+
+def test_admin_registers_an_adapter_public_key_or_generates_a_pair_shown_once(world, admin_client):
+    from afx_sdk import signing
+    from partners.models import AdapterKey
+
+    public_key = signing.public_key_text(signing.generate_private_key())
+    response = admin_client.post(
+        "/admin/partners/adapterkey/add/",
+        {"partner": world.bank.pk, "label": "primary", "public_key": public_key},
+        follow=True,
+    )
+    assert response.status_code == 200
+    key = AdapterKey.objects.get(public_key=public_key)
+    assert (key.partner, key.label, key.created_by) == (world.bank, "primary", world.administrator)
+    assert "AFX_PRIVATE_KEY" not in response.content.decode()
+
+    add = {"partner": world.bank.pk, "label": "", "public_key": ""}
+    response = admin_client.post("/admin/partners/adapterkey/add/", add, follow=True)
+    shown = response.content.decode().split("AFX_PRIVATE_KEY=")[1].split(" ")[0]
+    generated = AdapterKey.objects.filter(partner=world.bank).latest("created_at")
+    assert generated.public_key == signing.public_key_text(signing.load_private_key(shown))
+    change = admin_client.get(f"/admin/partners/adapterkey/{generated.pk}/change/")
+    assert change.status_code == 200 and shown not in change.content.decode()
+
+    response = admin_client.post(
+        "/admin/partners/adapterkey/add/", {"partner": world.bank.pk, "public_key": "not-a-key"}, follow=True
+    )
+    assert "Not an Ed25519 public key." in response.content.decode()

@@ -6,10 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from afx_sdk import signing
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from partners.demo_world import ADAPTERS
 from partners.models import AdapterKey, Grant, Partner, Person
-from partners.services import api_key_digest
 
 
 def rows(listing: str) -> list[list[str]]:
@@ -44,6 +45,14 @@ def test_partner_commands(db):
     assert event.actor_id == "system:partner_create"
 
 
+def test_the_exchange_is_not_suspended_by_command_either(world):
+    with pytest.raises(CommandError, match="exchange itself cannot be suspended"):
+        run("partner_suspend", "exchange")
+    assert Partner.objects.get(code="exchange").status == "active"
+    event = AuditEvent.objects.filter(action=AuditAction.PARTNER_SUSPENDED).get()
+    assert (event.actor_id, event.outcome) == ("system:partner_suspend", "denied")
+
+
 def test_refusals_are_clean_command_errors(db):
     with pytest.raises(CommandError, match="push partner needs a webhook URL"):
         run("partner_create", "x", "X", "--kind", "bank", "--delivery", "push", "--answers", "stop_payment")
@@ -60,17 +69,46 @@ def test_person_commands(world):
     assert not Person.objects.get(username="new-officer").is_active
 
 
-def test_key_commands_print_secrets_once_and_store_a_digest(world):
+def test_key_create_generates_a_pair_prints_the_private_key_once_and_stores_the_public_key(world):
     output = run("key_create", "bank", "--label", "rotation")
-    api_key = next(line.split("=", 1)[1] for line in output.splitlines() if "AFX_API_KEY=" in line)
-    key = AdapterKey.objects.get(key_digest=api_key_digest(api_key))
+    printed = dict(line.strip().split("=", 1) for line in output.splitlines() if "=" in line)
+    key = AdapterKey.objects.get(key_id=printed["AFX_KEY_ID"])
+    private_key = signing.load_private_key(printed["AFX_PRIVATE_KEY"])
     assert key.label == "rotation"
+    assert key.public_key == signing.public_key_text(private_key)
     listing = run("key_list")
-    assert key.key_id in listing and api_key not in listing
+    assert key.key_id in listing and key.public_key in listing and printed["AFX_PRIVATE_KEY"] not in listing
     run("key_revoke", key.key_id)
     key.refresh_from_db()
     assert key.is_revoked
     assert [key.key_id, "bank", "revoked"] in [row[:3] for row in rows(run("key_list"))]
+
+
+def test_key_create_registers_a_given_public_key_and_prints_no_private_key(world, tmp_path):
+    public_key = signing.public_key_text(signing.generate_private_key())
+    output = run("key_create", "bank", "--public-key", public_key)
+    assert "AFX_PRIVATE_KEY" not in output
+    assert AdapterKey.objects.get(public_key=public_key).partner == world.bank
+    key_file = tmp_path / "adapter.pub"
+    key_file.write_text(signing.public_key_text(signing.generate_private_key()) + "\n")
+    run("key_create", "platform-x", "--public-key", f"@{key_file}")
+    assert AdapterKey.objects.filter(public_key=key_file.read_text().strip()).exists()
+    with pytest.raises(CommandError, match="Not an Ed25519 public key"):
+        run("key_create", "platform-x", "--public-key", "not-a-key")
+
+
+def test_nonces_purge_deletes_only_expired_nonces(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partners.models import SeenNonce
+
+    now = timezone.now()
+    SeenNonce.objects.create(key=world.key_x.key, nonce="o" * 22, expires_at=now - timedelta(minutes=5))
+    SeenNonce.objects.create(key=world.key_x.key, nonce="f" * 22, expires_at=now + timedelta(minutes=5))
+    assert "Purged 1 expired nonces." in run("nonces_purge")
+    assert list(SeenNonce.objects.values_list("nonce", flat=True)) == ["f" * 22]
 
 
 def test_grant_commands(world):
@@ -106,8 +144,10 @@ def test_seed_demo_builds_the_world_once(db):
         "auditor",
         "administrator",
     }
-    printed = [row[1] for row in rows(output) if len(row) == 3 and row[1].startswith("afx_")]
+    printed = {row[1]: row[2] for row in rows(output) if len(row) == 3 and row[0] in ADAPTERS}
     assert len(printed) == AdapterKey.objects.count() == 6
-    assert all(AdapterKey.objects.filter(key_digest=api_key_digest(key)).exists() for key in printed)
+    for key_id, private_key in printed.items():
+        public_key = signing.public_key_text(signing.load_private_key(private_key))
+        assert AdapterKey.objects.get(key_id=key_id).public_key == public_key
     with pytest.raises(CommandError, match="already seeded"):
         run("seed_demo")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_perms
 
 from api.exceptions import Conflict, Forbidden, Invalid
-from audit.choices import AuditAction
+from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from partners import selectors, services
 from partners.choices import Delivery, PartnerKind, PartnerStatus, RequestKind
@@ -151,3 +151,48 @@ def test_restricted_lists_show_only_what_the_actor_may_see(world):
     assert codes == {"bank"}
     people = token_client(world.supervisor_a).get("/api/v1/people/").json()["results"]
     assert {p["username"] for p in people} == {"officer-a", "supervisor-a"}
+
+
+def test_the_exchange_cannot_be_suspended_and_the_refusal_is_recorded(world):
+    with pytest.raises(services.ExchangeNotSuspendable) as refused:
+        services.partner_set_status(
+            actor=world.administrator, partner=world.exchange, status=PartnerStatus.SUSPENDED
+        )
+    assert refused.value.status_code == 409 and refused.value.code == "exchange_not_suspendable"
+    world.exchange.refresh_from_db()
+    assert world.exchange.status == PartnerStatus.ACTIVE
+    event = AuditEvent.objects.filter(action=AuditAction.PARTNER_SUSPENDED).get()
+    assert (event.outcome, event.actor_id) == (Outcome.DENIED, "person:administrator")
+    assert event.details == {"code": "exchange", "reason": "exchange_not_suspendable"}
+    # Reactivating it stays possible (an exchange suspended before this rule).
+    Partner.objects.filter(pk=world.exchange.pk).update(status=PartnerStatus.SUSPENDED)
+    services.partner_set_status(actor=SYSTEM, partner=world.exchange, status=PartnerStatus.ACTIVE)
+    world.exchange.refresh_from_db()
+    assert world.exchange.status == PartnerStatus.ACTIVE
+
+
+def test_suspending_the_exchange_through_the_api_is_a_clean_409(world):
+    from tests.clients import token_client
+
+    api = token_client(world.administrator)
+    response = api.post(f"/api/v1/partners/{world.exchange.code}/suspend/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "exchange_not_suspendable"
+    assert api.get("/api/v1/me/").status_code == 200  # the administrator is not locked out
+    assert api.post(f"/api/v1/partners/{world.bank.code}/suspend/").status_code == 200
+
+
+def test_suspend_and_reactivate_are_post_only(world):
+    from rest_framework.test import APIClient
+
+    from tests.clients import token_client
+
+    api = token_client(world.administrator)
+    for method in ("get", "put", "patch", "delete"):
+        response = getattr(api, method)(f"/api/v1/partners/{world.bank.code}/suspend/")
+        assert response.status_code == 405
+        assert set(response.json()["error"]) == {"code", "message", "fields"}
+    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for action in ("suspend", "reactivate"):
+        operations = schema["paths"][f"/api/v1/partners/{{code}}/{action}/"]
+        assert set(operations) - {"parameters"} == {"post"}

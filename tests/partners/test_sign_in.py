@@ -4,14 +4,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.test import Client, override_settings
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from partners import services
 from partners.models import Person
+from partners.sign_in import attempted_username_digest
 
 TOKEN = "/api/v1/auth/token/"
 PASSWORD = "correct horse battery staple"
@@ -39,7 +43,9 @@ def test_token_is_issued_expires_and_is_audited(officer):
     assert me.get("/api/v1/me/").json()["identity"] == "person:officer-a"
     event = AuditEvent.objects.filter(action=AuditAction.TOKEN_ISSUED).latest("id")
     assert event.actor_id == "person:officer-a"
-    assert body["token"] not in str(event.details) and body["token"][:8] != event.target_id[:9]
+    assert (event.target_type, event.target_id) == ("partners.person", str(officer.pk))
+    # Only knox's public key prefix is recorded, never the token.
+    assert event.details["token_key"] == body["token"][:15] and body["token"] not in str(event.details)
 
 
 def test_expired_token_is_refused(officer):
@@ -115,3 +121,49 @@ def test_non_administrators_cannot_use_the_admin(world):
     client = Client()
     client.post("/admin/login/", {"username": "officer-a", "password": PASSWORD})
     assert client.get("/admin/partners/partner/").status_code == 302
+
+
+PHONE = "13800138000"
+
+
+@override_settings(AXES_ENABLE_ACCESS_FAILURE_LOG=True)
+def test_attempted_usernames_are_kept_by_axes_only_as_a_keyed_digest(world, officer):
+    sign_in("wrong", username=PHONE)
+    Client().post("/admin/login/", {"username": PHONE, "password": "wrong", "next": "/admin/"})
+    world.administrator.set_password(PASSWORD)
+    world.administrator.save()
+    Client().post("/admin/login/", {"username": "administrator", "password": PASSWORD})
+    digest = attempted_username_digest(None, {"username": PHONE})
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {digest}
+    assert set(AccessFailureLog.objects.values_list("username", flat=True)) == {digest}
+    assert not AccessLog.objects.exists()  # successful sign-ins are in the audit log instead
+    kept = [list(model.objects.values()) for model in (AccessAttempt, AccessFailureLog, AccessLog)]
+    assert PHONE not in str(kept)
+    assert PHONE not in str(list(AuditEvent.objects.values()))
+    assert digest != attempted_username_digest(None, {"username": "13800138001"})
+
+
+def test_lockout_still_counts_one_username_from_one_address(world, officer):
+    world.supervisor_a.set_password(PASSWORD)
+    world.supervisor_a.save()
+    statuses = [sign_in("wrong").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    assert sign_in(PASSWORD).status_code == 429
+    assert sign_in(PASSWORD, username="supervisor-a").status_code == 201
+
+
+def test_failed_sign_ins_from_an_address_do_not_stop_a_sign_out(officer):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {sign_in(PASSWORD).json()['token']}")
+    assert [sign_in("wrong", username=f"nobody-{n}").status_code for n in range(40)][-1] == 429
+    assert client.delete(TOKEN).status_code == 204
+
+
+def test_sign_out_has_a_budget_of_its_own(officer, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "sign_in", "2/minute")
+    tokens = [services.token_issue(person=officer)[0] for _ in range(3)]
+    assert [sign_in(PASSWORD).status_code for _ in range(3)] == [201, 201, 429]
+    for token in tokens:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.delete(TOKEN).status_code == 204

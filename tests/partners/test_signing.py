@@ -1,18 +1,24 @@
-"""Adapter request signing over real requests: good, stale, replayed, wrong key, revoked
-key, tampered body and suspended partner; every refusal is audited without the key."""
+"""Adapter request signing (RFC 9421, Ed25519) through the gateway: good, stale, replayed, wrong
+key, revoked key, tampered body, escaped paths, hostile headers and a signature made by the
+library alone; every refusal is a 401 in the error shape and is audited without the nonce."""
+
+from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
+from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from afx_sdk import signing
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from partners import services
 from partners.choices import PartnerStatus
-from tests.clients import SignedClient
+from tests.clients import SignedClient, signed_world_client
 
 ME = "/api/v1/adapter/me/"
+INBOX = "/api/v1/adapter/inbox/"
 
 
 def rejection(code: str) -> AuditEvent:
@@ -22,92 +28,237 @@ def rejection(code: str) -> AuditEvent:
     return event
 
 
-def test_good_signature_identifies_the_adapter(world):
-    response = SignedClient(world.key_x.api_key, world.key_x.signing_secret).get(ME)
+def refused(response, code: str) -> None:
+    assert response.status_code == 401, response.content
+    assert response.json() == {
+        "error": {"code": code, "message": response.json()["error"]["message"], "fields": {}}
+    }
+    assert response["WWW-Authenticate"].startswith("Signature")
+    rejection(code)
+
+
+def signed(world, method: str, target: str, *, body: bytes = b"", **kwargs) -> dict[str, str]:
+    """Signature headers for a request to the test server, as a header dict for the test client."""
+    return signing.signed_headers(
+        key_id=world.key_x.key.key_id,
+        private_key=signing.load_private_key(world.key_x.private_key),
+        method=method,
+        url=f"http://testserver{target}",
+        body=body,
+        **kwargs,
+    )
+
+
+def test_good_signature_identifies_the_adapter_and_marks_the_key_used(world):
+    response = signed_world_client(world.key_x).get(ME)
     assert response.status_code == 200
     assert response.json()["partner"]["code"] == world.platform_x.code
     assert response.json()["identity"] == f"adapter:{world.platform_x.code}/{world.key_x.key.key_id}"
+    world.key_x.key.refresh_from_db()
+    assert world.key_x.key.last_used_at is not None
 
 
 def test_signature_covers_the_query_string(world):
-    response = SignedClient(world.key_x.api_key, world.key_x.signing_secret).get(
-        "/api/v1/grants/", {"active": "true"}
-    )
+    response = signed_world_client(world.key_x).get("/api/v1/grants/", {"active": "true"})
     assert response.status_code == 200
     assert [g["partner"] for g in response.json()["results"]] == [world.platform_x.code]
 
 
+def test_a_changed_query_string_is_refused(world, client):
+    headers = signed(world, "GET", "/api/v1/grants/?active=true")
+    response = client.get(
+        "/api/v1/grants/?active=false", headers=headers, RAW_URI="/api/v1/grants/?active=false"
+    )
+    refused(response, "signature_invalid")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/api/v1/people/a%26b/",
+        "/api/v1/people/a%2Ab/",
+        "/api/v1/people/%E4%B8%AD%E6%96%87/",  # unicode in the path, UTF-8 escaped as clients send it
+        "/api/v1/people/a*b/",
+    ],
+)
+def test_escaped_and_unicode_paths_verify_over_the_raw_target(world, target):
+    # The adapter may not list people: a 403 means its signature was accepted first.
+    response = signed_world_client(world.key_x).get(target)
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_an_escape_decoded_in_transit_is_refused(world, client):
+    headers = signed(world, "GET", "/api/v1/people/a%2Ab/")
+    response = client.get("/api/v1/people/a*b/", headers=headers, RAW_URI="/api/v1/people/a*b/")
+    refused(response, "signature_invalid")
+
+
+def test_repeated_query_keys_and_unicode_values_are_signed_as_sent(world, client):
+    target = "/api/v1/grants/?active=true&a=1&a=2&q=%E4%B8%AD"
+    assert client.get(target, headers=signed(world, "GET", target), RAW_URI=target).status_code == 200
+    reordered = "/api/v1/grants/?active=true&a=2&a=1&q=%E4%B8%AD"
+    response = client.get(reordered, headers=signed(world, "GET", target), RAW_URI=reordered)
+    refused(response, "signature_invalid")
+
+
+def test_without_a_raw_target_the_escaped_path_is_rebuilt(world, client):
+    """Servers that pass no RAW_URI (Django's test client here) still verify canonical escapes."""
+    target = "/api/v1/people/%E4%B8%AD/?q=%E4%B8%AD&q=2"
+    assert client.get(target, headers=signed(world, "GET", target)).status_code == 403
+
+
 @pytest.mark.parametrize("offset", [-310, 310])
-def test_stale_timestamp_is_refused(world, offset):
-    client = SignedClient(world.key_x.api_key, world.key_x.signing_secret)
+def test_stale_signature_is_refused(world, offset):
+    client = signed_world_client(world.key_x)
     client.clock = time.time() + offset
-    response = client.get(ME)
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "signature_stale"
-    rejection("signature_stale")
+    refused(client.get(ME), "signature_stale")
 
 
-def test_timestamp_within_five_minutes_is_accepted(world):
-    client = SignedClient(world.key_x.api_key, world.key_x.signing_secret)
+def test_signature_within_five_minutes_is_accepted(world):
+    client = signed_world_client(world.key_x)
     client.clock = time.time() - 280
     assert client.get(ME).status_code == 200
 
 
-def test_replayed_nonce_is_refused(world, client):
-    headers = signing.signed_headers(
-        api_key=world.key_x.api_key, secret=world.key_x.signing_secret, method="GET", path=ME
-    )
+def test_replayed_signature_is_refused_and_its_nonce_not_audited(world, client):
+    headers = signed(world, "GET", ME)
     assert client.get(ME, headers=headers).status_code == 200
-    replay = client.get(ME, headers=headers)
-    assert replay.status_code == 401
-    assert replay.json()["error"]["code"] == "signature_replayed"
-    rejection("signature_replayed")
+    refused(client.get(ME, headers=headers), "signature_replayed")
+    nonce = headers["Signature-Input"].split('nonce="')[1].split('"')[0]
+    assert nonce not in str(list(AuditEvent.objects.values_list("details", flat=True)))
 
 
-def test_wrong_secret_is_refused(world):
-    response = SignedClient(world.key_x.api_key, world.key_y.signing_secret).get(ME)
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "signature_invalid"
-    event = rejection("signature_invalid")
-    assert event.actor_partner == world.platform_x.code
+def test_a_push_signature_is_not_accepted_from_an_adapter(world, client):
+    refused(client.get(ME, headers=signed(world, "GET", ME, tag=signing.PUSH_TAG)), "signature_invalid")
+
+
+def test_another_private_key_under_the_key_id_is_refused(world):
+    response = SignedClient(world.key_x.key.key_id, signing.generate_private_key()).get(ME)
+    refused(response, "signature_invalid")
+    assert rejection("signature_invalid").actor_partner == world.platform_x.code
 
 
 def test_unknown_key_is_refused_and_not_recorded(world):
-    response = SignedClient("afx_000000000000_forged", world.key_x.signing_secret).get(ME)
-    assert response.status_code == 401
-    event = rejection("signature_invalid")
-    assert "forged" not in str(event.details) and event.actor_id == ""
+    response = SignedClient("0000000000000000", signing.generate_private_key()).get(ME)
+    refused(response, "signature_invalid")
+    assert rejection("signature_invalid").actor_id == ""
 
 
 def test_revoked_key_is_refused(world):
     services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
-    response = SignedClient(world.key_x.api_key, world.key_x.signing_secret).get(ME)
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "key_revoked"
-    rejection("key_revoked")
+    refused(signed_world_client(world.key_x).get(ME), "key_revoked")
 
 
 def test_tampered_body_is_refused(world, client):
-    headers = signing.signed_headers(
-        api_key=world.key_x.api_key,
-        secret=world.key_x.signing_secret,
-        method="POST",
-        path="/api/v1/auth/token/",
-        body=b'{"a": 1}',
-    )
+    headers = signed(world, "POST", ME, body=b'{"a": 1}')
     response = client.post(ME, data='{"a": 2}', content_type="application/json", headers=headers)
-    assert response.status_code == 401
-    rejection("signature_invalid")
+    refused(response, "signature_invalid")
 
 
-def test_missing_signature_headers_are_refused(world, client):
-    response = client.get(ME, HTTP_X_AFX_KEY=world.key_x.api_key)
+def test_missing_signature_input_is_refused(world, client):
+    refused(client.get(ME, headers={"Signature": "afx=:AAAA:"}), "signature_missing")
+
+
+def _spoil(headers: dict[str, str], name: str, value: str) -> dict[str, str]:
+    return {**headers, name: value}
+
+
+HOSTILE = {
+    "non-ascii signature": ("Signature", "afx=:ÄÖÜ中文:"),
+    "non-ascii input": ("Signature-Input", 'afx=("@method");created=1;keyid="é"'),
+    "malformed structured field": ("Signature-Input", "afx=(((;;"),
+    "not a dictionary": ("Signature", "just some words"),
+    "duplicate labels": ("Signature", "afx=:AAAA:, afx=:BBBB:"),
+    "huge value": ("Signature", "afx=:" + "A" * 100_000 + ":"),
+    "huge digest": ("Content-Digest", "sha-256=:" + "A" * 100_000 + ":"),
+    "bad digest": ("Content-Digest", "sha-256=:AAAA:"),
+}
+
+
+@pytest.mark.parametrize("spoil", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_signature_headers_are_a_clean_401(world, client, spoil):
+    headers = _spoil(signed(world, "GET", ME), *spoil)
+    refused(client.get(ME, headers=headers), "signature_invalid")
+
+
+def _parameters(world, params: str, label: str = "afx") -> dict[str, str]:
+    headers = signed(world, "GET", ME)
+    components = '("@method" "@authority" "@path" "@query" "content-digest")'
+    return {**headers, "Signature-Input": f"{label}={components}{params}"}
+
+
+NONCE = 'nonce="abcdefghijklmnopqrstuv"'
+PARAMETERS = {
+    "no created": ';keyid="{key}";alg="ed25519";{nonce};tag="afx-adapter"',
+    "no nonce": ';created={now};keyid="{key}";alg="ed25519";tag="afx-adapter"',
+    "short nonce": ';created={now};keyid="{key}";alg="ed25519";nonce="1";tag="afx-adapter"',
+    "no tag": ';created={now};keyid="{key}";alg="ed25519";{nonce}',
+    "created as a string": ';created="{now}";keyid="{key}";{nonce};tag="afx-adapter"',
+    "created far in the future": ';created=99999999999999;keyid="{key}";{nonce};tag="afx-adapter"',
+    "other algorithm": ';created={now};keyid="{key}";alg="hmac-sha256";{nonce};tag="afx-adapter"',
+    "keyid a token": ';created={now};keyid=abc;{nonce};tag="afx-adapter"',
+    "unknown parameter": ';created={now};keyid="{key}";{nonce};tag="afx-adapter";x=1',
+}
+
+
+@pytest.mark.parametrize("params", PARAMETERS.values(), ids=PARAMETERS.keys())
+def test_odd_signature_parameters_are_a_clean_401(world, client, params):
+    headers = _parameters(world, params.format(now=int(time.time()), key=world.key_x.key.key_id, nonce=NONCE))
+    response = client.get(ME, headers=headers)
     assert response.status_code == 401
-    assert response.json()["error"]["code"] == "signature_missing"
+    assert response.json()["error"]["code"] in {"signature_invalid", "signature_stale"}
+
+
+def test_two_signatures_in_one_request_are_refused(world, client):
+    first, second = signed(world, "GET", ME), signed(world, "GET", ME)
+    both = {
+        name: f"{first[name]}, {second[name].replace('afx=', 'two=', 1)}"
+        for name in ("Signature-Input", "Signature")
+    }
+    headers = {**first, **both}
+    refused(client.get(ME, headers=headers), "signature_invalid")
+
+
+def test_a_request_signed_by_the_library_alone_is_accepted(world, client):
+    """Interoperability: a partner using `http_message_signatures` directly, not our SDK."""
+
+    class Message:
+        def __init__(self) -> None:
+            self.method, self.url = "POST", f"http://testserver{ME}?x=%2A"
+            self.headers: dict[str, str] = {}
+
+    message = Message()
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519,
+        key_resolver=MappingKeyResolver(
+            public_keys={},
+            private_keys={world.key_x.key.key_id: signing.load_private_key(world.key_x.private_key)},
+        ),
+    )
+    signer.sign(
+        message,
+        key_id=world.key_x.key.key_id,
+        created=datetime.now(UTC),
+        nonce="interop-nonce-0123456789",
+        label="partner-sig",
+        tag="afx-adapter",
+        covered_component_ids=("@method", "@authority", "@path", "@query", "content-digest"),
+        body=b"{}",
+    )
+    response = client.post(
+        f"{ME}?x=%2A",
+        data="{}",
+        content_type="application/json",
+        headers=message.headers,
+        RAW_URI=f"{ME}?x=%2A",
+    )
+    assert response.status_code == 405  # authenticated; `me` answers GET only
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED).exists()
 
 
 def test_suspended_partner_is_refused_then_restored(world):
-    client = SignedClient(world.key_x.api_key, world.key_x.signing_secret)
+    client = signed_world_client(world.key_x)
     services.partner_set_status(
         actor="system:tests", partner=world.platform_x, status=PartnerStatus.SUSPENDED
     )
@@ -121,16 +272,31 @@ def test_suspended_partner_is_refused_then_restored(world):
 
 
 def test_two_keys_rotate_and_a_third_is_refused(world):
-    second = services.adapter_key_create(actor="system:tests", partner=world.platform_x)
-    assert SignedClient(second.api_key, second.signing_secret).get(ME).status_code == 200
-    assert SignedClient(world.key_x.api_key, world.key_x.signing_secret).get(ME).status_code == 200
+    partner_made = signing.generate_private_key()
+    second = services.adapter_key_create(
+        actor="system:tests", partner=world.platform_x, public_key=signing.public_key_text(partner_made)
+    )
+    assert second.private_key is None  # the partner keeps its private key; AFX never saw it
+    assert SignedClient(second.key.key_id, partner_made).get(ME).status_code == 200
+    assert signed_world_client(world.key_x).get(ME).status_code == 200
     with pytest.raises(services.Conflict):
         services.adapter_key_create(actor="system:tests", partner=world.platform_x)
     services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
     services.adapter_key_create(actor="system:tests", partner=world.platform_x)
 
 
-def test_secrets_are_stored_only_as_digest_or_hidden(world):
+def test_a_revoked_public_key_cannot_be_registered_again(world):
+    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    with pytest.raises(services.Conflict):
+        services.adapter_key_create(
+            actor="system:tests", partner=world.platform_x, public_key=world.key_x.key.public_key
+        )
+
+
+def test_the_gateway_stores_only_the_public_key(world):
     world.key_x.key.refresh_from_db()
-    assert world.key_x.key.key_digest != world.key_x.api_key
-    assert world.key_x.api_key not in str(AuditEvent.objects.values_list("details", flat=True)[::1])
+    private_key = signing.load_private_key(world.key_x.private_key)
+    assert world.key_x.key.public_key == signing.public_key_text(private_key)
+    stored = {f.name: str(getattr(world.key_x.key, f.attname)) for f in world.key_x.key._meta.concrete_fields}
+    assert world.key_x.private_key not in str(stored)
+    assert world.key_x.private_key not in str(list(AuditEvent.objects.values_list("details", flat=True)))

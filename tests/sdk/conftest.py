@@ -12,12 +12,16 @@ from typing import Any
 
 import pytest
 
+from afx_sdk import signing
 from simulator.dataset import sample_order_numbers
 from tests.sdk.contract_gateway import ContractGateway
 
-KEY_ID = "0123456789ab"
-API_KEY = f"afx_{KEY_ID}_not-a-real-secret-part"
-SIGNING_SECRET = "test-signing-secret"
+# Fixed test keys (never used outside tests): the adapter's pair, and the gateway's push key.
+KEY_ID = "0123456789abcdef"
+PRIVATE_KEY = signing.load_private_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+GATEWAY_KEY = signing.load_private_key("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8")
+GATEWAY_PUBLIC_KEY = signing.public_key_text(GATEWAY_KEY)
+GATEWAY_KEY_ID = signing.key_fingerprint(GATEWAY_KEY.public_key())
 SEED = 7
 ORDERS = 1_000
 
@@ -43,6 +47,10 @@ def order_numbers() -> list[str]:
 
 @pytest.fixture
 def contract_gateway() -> Iterator[ContractGateway]:
-    gateway = ContractGateway(api_key=API_KEY, signing_secret=SIGNING_SECRET).start()
+    published = [
+        {"key_id": GATEWAY_KEY_ID, "algorithm": "ed25519", "public_key": GATEWAY_PUBLIC_KEY, "use": "push"},
+        {"key_id": "police-key", "algorithm": "ed25519", "public_key": GATEWAY_PUBLIC_KEY, "use": "police"},
+    ]
+    gateway = ContractGateway(key_id=KEY_ID, public_key=PRIVATE_KEY.public_key(), published=published).start()
     yield gateway
     gateway.stop()

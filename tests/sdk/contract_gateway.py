@@ -1,6 +1,7 @@
 """CONTRACT FIXTURE: a stand-in for the gateway's adapter endpoints, over real HTTP on 127.0.0.1.
 
-It implements the wire contract's adapter side minimally (signed requests, the long-polled
+It implements the wire contract's adapter side minimally (RFC 9421 signed requests, verified
+with `afx_sdk.signing` against the adapter's public key over the raw request target, the long-polled
 inbox, idempotent answers with 409/404/410, `me`) so that the SDK's client and pull loop can
 be tested before the real endpoints exist. It has no leases, no database and no deadlines:
 tests re-deliver a query by enqueueing it again, and close one with `close()`.
@@ -19,15 +20,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from afx_sdk import signing
 
 ANSWER_PATH = re.compile(r"^/api/v1/adapter/queries/(?P<id>[^/]+)/answer/$")
 
 
 class ContractGateway:
-    def __init__(self, *, api_key: str, signing_secret: str, partner: str = "paylink") -> None:
-        self.api_key = api_key
-        self.signing_secret = signing_secret
+    def __init__(
+        self,
+        *,
+        key_id: str,
+        public_key: Ed25519PublicKey,
+        published: list[dict[str, str]] | None = None,
+        partner: str = "paylink",
+    ) -> None:
+        self.keys = {key_id: public_key}
+        self.published = published or []  # what `GET /api/v1/signing-keys/` lists, unsigned
         self.partner = partner
         self.changed = threading.Condition()
         self.queued: deque[dict[str, Any]] = deque()
@@ -104,6 +114,9 @@ def _handler_for(gateway: ContractGateway) -> type[BaseHTTPRequestHandler]:
             if isinstance(fault, int):
                 self._reply(fault, {"error": {"code": "unavailable", "message": "Injected.", "fields": {}}})
                 return
+            if self.command == "GET" and url.path == "/api/v1/signing-keys/":
+                self._reply(200, gateway.published)
+                return
             try:
                 self._verify(body)
             except signing.SignatureError as error:
@@ -120,21 +133,18 @@ def _handler_for(gateway: ContractGateway) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, {"error": {"code": "not_found", "message": "No such page.", "fields": {}}})
 
         def _verify(self, body: bytes) -> None:
-            key, timestamp, nonce, provided = (self.headers.get(name, "") for name in signing.SIGNED_HEADERS)
-            if key != gateway.api_key:
-                raise signing.BadSignature("Unknown key.")
-            signing.verify(
-                secret=gateway.signing_secret,
+            verified = signing.verify_request(
                 method=self.command,
-                path=self.path,  # the raw request target: path and query string as sent
+                # the raw request target: path and query string as sent
+                url=f"http://{self.headers.get('Host', '')}{self.path}",
+                headers=dict(self.headers.items()),
                 body=body,
-                timestamp=timestamp,
-                nonce=nonce,
-                provided=provided,
+                resolve_key=gateway.keys.get,
+                tag=signing.ADAPTER_TAG,
             )
-            if nonce in gateway.nonces:
-                raise signing.BadSignature("Replayed nonce.")
-            gateway.nonces.add(nonce)
+            if verified.nonce in gateway.nonces:
+                raise signing.ReplayedSignature("Replayed nonce.")
+            gateway.nonces.add(verified.nonce)
 
         def _inbox(self, params: dict[str, str]) -> None:
             wait, limit = int(params["wait"]), int(params["limit"])
@@ -162,7 +172,7 @@ def _handler_for(gateway: ContractGateway) -> type[BaseHTTPRequestHandler]:
                     gateway.changed.notify_all()
                 self._reply(200, {"id": query_id, "status": answer["status"]})
 
-        def _reply(self, status: int, payload: dict[str, Any]) -> None:
+        def _reply(self, status: int, payload: Any) -> None:
             body = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

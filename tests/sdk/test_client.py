@@ -11,14 +11,23 @@ from afx_sdk import (
     GatewayError,
     GatewayUnavailable,
     QueryClosed,
+    signing,
 )
 from simulator.dataset import expected_answer
-from tests.sdk.conftest import API_KEY, ORDERS, SEED, SIGNING_SECRET, query_json
+from tests.sdk.conftest import (
+    GATEWAY_KEY_ID,
+    GATEWAY_PUBLIC_KEY,
+    KEY_ID,
+    ORDERS,
+    PRIVATE_KEY,
+    SEED,
+    query_json,
+)
 
 
 @pytest.fixture
 def client(contract_gateway):
-    with GatewayClient(contract_gateway.url, API_KEY, SIGNING_SECRET, timeout=5) as client:
+    with GatewayClient(contract_gateway.url, KEY_ID, PRIVATE_KEY, timeout=5) as client:
         yield client
 
 
@@ -60,9 +69,9 @@ def test_answer_to_a_query_of_another_partner_is_not_found(client):
     assert (missing.value.status, missing.value.code) == (404, "not_found")
 
 
-def test_wrong_signing_secret_is_refused(contract_gateway):
+def test_another_private_key_is_refused(contract_gateway):
     with (
-        GatewayClient(contract_gateway.url, API_KEY, "wrong-secret") as client,
+        GatewayClient(contract_gateway.url, KEY_ID, signing.generate_private_key()) as client,
         pytest.raises(GatewayError) as refused,
     ):
         client.me()
@@ -88,7 +97,27 @@ def test_outages_are_gateway_unavailable(client, contract_gateway, fault, code):
 def test_nothing_listening_is_gateway_unavailable(contract_gateway):
     url = contract_gateway.url
     contract_gateway.stop()
-    with GatewayClient(url, API_KEY, SIGNING_SECRET) as client, pytest.raises(GatewayUnavailable) as down:
+    with GatewayClient(url, KEY_ID, PRIVATE_KEY) as client, pytest.raises(GatewayUnavailable) as down:
         client.me()
     assert (down.value.status, down.value.code) == (None, "unreachable")
     assert "no response" in str(down.value)
+
+
+def test_requests_are_signed_over_escaped_paths_and_repeated_query_keys(client, contract_gateway):
+    """The contract gateway verifies over the raw target: `%2A`, `%26`, unicode and `a=1&a=2` as sent."""
+    body = client._request("GET", "/api/v1/adapter/me/", params={"a": ["1", "2"], "q": "中文*&"})
+    assert body["partner"] == {"code": "paylink"}
+    with pytest.raises(GatewayError) as missing:
+        client._request("GET", "/api/v1/adapter/x%2Ay%26z/%E4%B8%AD/")
+    assert missing.value.status == 404  # signature accepted; there is no such page
+
+
+def test_the_private_key_may_be_given_as_text(contract_gateway):
+    with GatewayClient(contract_gateway.url, KEY_ID, signing.private_key_text(PRIVATE_KEY)) as client:
+        assert client.me()["partner"] == {"code": "paylink"}
+
+
+def test_gateway_keys_lists_the_push_keys_only(client):
+    keys = client.gateway_keys()
+    assert list(keys) == [GATEWAY_KEY_ID]
+    assert signing.public_key_text(keys[GATEWAY_KEY_ID]) == GATEWAY_PUBLIC_KEY

@@ -15,7 +15,7 @@ import pytest
 from afx_sdk import Answer, Backoff, GatewayClient, PullLoop, Query
 from simulator.dataset import Dataset, expected_answer
 from simulator.platform import OrderLookupHandler
-from tests.sdk.conftest import API_KEY, ORDERS, SEED, SIGNING_SECRET, query_json
+from tests.sdk.conftest import KEY_ID, ORDERS, PRIVATE_KEY, SEED, query_json
 from tests.sdk.contract_gateway import ContractGateway
 
 
@@ -38,7 +38,7 @@ class Recorder:
 
 
 def make_loop(gateway: ContractGateway, handler: Recorder, **options) -> PullLoop:
-    client = GatewayClient(gateway.url, API_KEY, SIGNING_SECRET, timeout=5)
+    client = GatewayClient(gateway.url, KEY_ID, PRIVATE_KEY, timeout=5)
     options.setdefault("backoff", Backoff(base=0.05, cap=0.2, rng=random.Random(1)))
     return PullLoop(client, handler, **{"wait": 1, **options})
 

@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from afx_sdk import Answer, NonceStore, PushReceiver, Query, key_id_from_api_key, serve, signing
+from afx_sdk import Answer, NonceStore, PushReceiver, Query, gateway_keys_from_text, serve, signing
 from simulator.dataset import Dataset, expected_answer
 from simulator.platform import OrderLookupHandler
-from tests.sdk.conftest import KEY_ID, ORDERS, SEED, SIGNING_SECRET, query_json
+from tests.sdk.conftest import GATEWAY_KEY, GATEWAY_KEY_ID, GATEWAY_PUBLIC_KEY, ORDERS, SEED, query_json
 
 PATH = "/afx/webhook"
 
@@ -47,9 +49,10 @@ class Webhook:
         self,
         query: dict[str, Any],
         *,
-        key: str = KEY_ID,
-        secret: str = SIGNING_SECRET,
-        signed_path: str = PATH,
+        key: Ed25519PrivateKey = GATEWAY_KEY,
+        key_id: str = GATEWAY_KEY_ID,
+        signed_url: str | None = None,
+        tag: str = signing.PUSH_TAG,
         now: float | None = None,
         headers: dict[str, str] | None = None,
         body: bytes | None = None,
@@ -57,16 +60,28 @@ class Webhook:
         """POST a query the way the gateway does; every part of the signature can be spoiled."""
         body = json.dumps(query).encode() if body is None else body
         if headers is None:
-            headers = signing.signed_headers(
-                api_key=key, secret=secret, method="POST", path=signed_path, body=body, now=now
-            )
+            headers = self.sign(body, key=key, key_id=key_id, url=signed_url or self.url, tag=tag, now=now)
         return httpx.post(self.url, content=body, headers={**headers, "Content-Type": "application/json"})
+
+    def sign(
+        self,
+        body: bytes,
+        *,
+        key: Ed25519PrivateKey = GATEWAY_KEY,
+        key_id: str = GATEWAY_KEY_ID,
+        url: str | None = None,
+        tag: str = signing.PUSH_TAG,
+        now: float | None = None,
+    ) -> dict[str, str]:
+        return signing.signed_headers(
+            key_id=key_id, private_key=key, method="POST", url=url or self.url, body=body, tag=tag, now=now
+        )
 
 
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
     handler = CountingHandler(OrderLookupHandler(Dataset("paylink", seed=SEED, orders=ORDERS)))
-    receiver = PushReceiver(handler, key_id=KEY_ID, signing_secret=SIGNING_SECRET)
+    receiver = PushReceiver(handler, gateway_keys=gateway_keys_from_text(GATEWAY_PUBLIC_KEY))
     stop, ports = threading.Event(), queue.Queue[int]()
     thread = threading.Thread(
         target=serve, args=(receiver,), kwargs={"port": 0, "stop": stop, "on_ready": ports.put}
@@ -81,7 +96,8 @@ def webhook() -> Iterator[Webhook]:
 def refusal(response: httpx.Response, status: int = 401) -> str:
     assert response.status_code == status, response.text
     if status == 401:
-        assert response.headers["WWW-Authenticate"].startswith("AFX-HMAC")
+        assert response.headers["WWW-Authenticate"].startswith("Signature")
+        assert set(response.json()["error"]) == {"code", "message", "fields"}
     return response.json()["error"]["code"]
 
 
@@ -100,7 +116,7 @@ def test_unknown_order_number_is_not_found(webhook, order_numbers):
 
 
 @pytest.mark.parametrize("offset", [-400, 400])
-def test_stale_timestamp_is_refused(webhook, order_numbers, offset):
+def test_stale_signature_is_refused(webhook, order_numbers, offset):
     response = webhook.deliver(query_json(order_numbers[0]), now=time.time() + offset)
     assert refusal(response) == "signature_stale"
     assert webhook.handler.calls.total() == 0
@@ -109,34 +125,38 @@ def test_stale_timestamp_is_refused(webhook, order_numbers, offset):
 def test_replayed_nonce_is_refused(webhook, order_numbers):
     query = query_json(order_numbers[0])
     body = json.dumps(query).encode()
-    headers = signing.signed_headers(
-        api_key=KEY_ID, secret=SIGNING_SECRET, method="POST", path=PATH, body=body
-    )
+    headers = webhook.sign(body)
     assert webhook.deliver(query, headers=headers, body=body).status_code == 200
     assert refusal(webhook.deliver(query, headers=headers, body=body)) == "signature_replayed"
 
 
 def test_another_key_id_is_refused(webhook, order_numbers):
-    response = webhook.deliver(query_json(order_numbers[0]), key="ba9876543210")
+    response = webhook.deliver(query_json(order_numbers[0]), key_id="ba9876543210")
     assert refusal(response) == "signature_invalid"
 
 
 @pytest.mark.parametrize(
     "spoil",
-    [{"secret": "not-the-signing-secret"}, {"signed_path": "/afx/other-webhook"}],
-    ids=["wrong-secret", "other-path"],
+    [
+        {"key": Ed25519PrivateKey.generate()},
+        {"signed_url": "other-path"},
+        {"signed_url": "other-host"},
+        {"tag": signing.ADAPTER_TAG},
+    ],
+    ids=["another-private-key", "other-path", "other-host", "adapter-tag"],
 )
 def test_wrong_signature_is_refused(webhook, order_numbers, spoil):
+    if spoil.get("signed_url") == "other-path":
+        spoil["signed_url"] = webhook.url.replace(PATH, "/afx/other-webhook")
+    elif spoil.get("signed_url") == "other-host":  # a push for another partner's webhook, replayed here
+        spoil["signed_url"] = webhook.url.replace("127.0.0.1", "partner-b.example")
     assert refusal(webhook.deliver(query_json(order_numbers[0]), **spoil)) == "signature_invalid"
     assert webhook.handler.calls.total() == 0
 
 
 def test_body_changed_after_signing_is_refused(webhook, order_numbers):
     signed, sent = (json.dumps(query_json(number)).encode() for number in order_numbers[:2])
-    headers = signing.signed_headers(
-        api_key=KEY_ID, secret=SIGNING_SECRET, method="POST", path=PATH, body=signed
-    )
-    assert refusal(webhook.deliver({}, headers=headers, body=sent)) == "signature_invalid"
+    assert refusal(webhook.deliver({}, headers=webhook.sign(signed), body=sent)) == "signature_invalid"
 
 
 def test_unsigned_request_is_refused(webhook, order_numbers):
@@ -201,7 +221,115 @@ def test_nonces_are_forgotten_after_their_window():
     assert nonces.add("n-1")
 
 
-def test_key_id_is_the_middle_of_the_api_key():
-    assert key_id_from_api_key("afx_0123456789ab_secret_part_with_underscores") == "0123456789ab"
-    with pytest.raises(ValueError, match="afx_<key id>"):
-        key_id_from_api_key("0123456789ab")
+def test_gateway_keys_are_named_by_their_fingerprint():
+    assert gateway_keys_from_text(f" {GATEWAY_PUBLIC_KEY} ,") == {GATEWAY_KEY_ID: GATEWAY_KEY.public_key()}
+    with pytest.raises(ValueError, match="Not an Ed25519 public key"):
+        gateway_keys_from_text("not-a-key")
+
+
+HOSTILE = {
+    "non-ascii signature": {"Signature": "afx=:ÄÖÜ:".encode()},
+    "non-latin bytes": {"Signature-Input": 'afx=("@method");keyid="中"'.encode()},
+    "malformed structured field": {"Signature-Input": b"afx=(((;;"},
+    "duplicate labels": {"Signature": b"afx=:AAAA:, afx=:BBBB:"},
+    "huge value": {"Signature": b"afx=:" + b"A" * 30_000 + b":"},
+    "bad digest": {"Content-Digest": b"sha-256=:AAAA:"},
+    "only the signature": {"Signature-Input": b""},
+}
+
+
+@pytest.mark.parametrize("spoil", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_signature_headers_are_a_clean_401(webhook, order_numbers, spoil):
+    body = json.dumps(query_json(order_numbers[0])).encode()
+    headers: dict[str, Any] = {**webhook.sign(body), **spoil}
+    headers = {name: value for name, value in headers.items() if value != b""}
+    response = httpx.post(webhook.url, content=body, headers=headers)
+    assert refusal(response) in {"signature_invalid", "signature_missing"}
+    assert webhook.handler.calls.total() == 0
+
+
+def test_escaped_webhook_path_and_query_verify_as_sent(order_numbers):
+    """A webhook URL with escapes, unicode and repeated query keys, verified over the raw target."""
+    handler = CountingHandler(OrderLookupHandler(Dataset("paylink", seed=SEED, orders=ORDERS)))
+    receiver = PushReceiver(
+        handler, gateway_keys=gateway_keys_from_text(GATEWAY_PUBLIC_KEY), path="/afx/%E4%B8%AD"
+    )
+    stop, ports = threading.Event(), queue.Queue[int]()
+    thread = threading.Thread(
+        target=serve, args=(receiver,), kwargs={"port": 0, "stop": stop, "on_ready": ports.put}
+    )
+    thread.start()
+    try:
+        webhook = Webhook(f"http://127.0.0.1:{ports.get(timeout=5)}/afx/%E4%B8%AD?t=%2A%26&t=2", handler)
+        assert webhook.deliver(query_json(order_numbers[0])).status_code == 200
+        decoded = webhook.url.replace("%2A", "*")
+        assert (
+            refusal(webhook.deliver(query_json(order_numbers[1]), signed_url=decoded)) == "signature_invalid"
+        )
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def test_a_push_signed_by_the_library_alone_is_accepted(webhook, order_numbers):
+    """Interoperability: anything that signs RFC 9421 with our profile is verified."""
+
+    class Message:
+        def __init__(self, url: str) -> None:
+            self.method, self.url = "POST", url
+            self.headers: dict[str, str] = {}
+
+    body = json.dumps(query_json(order_numbers[0])).encode()
+    message = Message(webhook.url)
+    HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519,
+        key_resolver=MappingKeyResolver(public_keys={}, private_keys={GATEWAY_KEY_ID: GATEWAY_KEY}),
+    ).sign(
+        message,
+        key_id=GATEWAY_KEY_ID,
+        nonce="library-nonce-000000000000",
+        tag=signing.PUSH_TAG,
+        covered_component_ids=signing.COVERED_COMPONENTS,
+        body=body,
+    )
+    assert webhook.deliver({}, headers=message.headers, body=body).json()["status"] == "answered"
+
+
+def test_without_a_raw_target_the_decoded_path_is_escaped_again(order_numbers):
+    """Under a WSGI server that passes no RAW_URI, the canonical escapes still verify."""
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    handler = CountingHandler(OrderLookupHandler(Dataset("paylink", seed=SEED, orders=ORDERS)))
+    receiver = PushReceiver(
+        handler, gateway_keys=gateway_keys_from_text(GATEWAY_PUBLIC_KEY), path="/afx/%E4%B8%AD"
+    )
+    body = json.dumps(query_json(order_numbers[0])).encode()
+    url = "http://adapter.example/afx/%E4%B8%AD?t=1&t=2"
+    headers = signing.signed_headers(
+        key_id=GATEWAY_KEY_ID,
+        private_key=GATEWAY_KEY,
+        method="POST",
+        url=url,
+        body=body,
+        tag=signing.PUSH_TAG,
+    )
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/afx/中".encode().decode("latin-1"),  # as WSGI servers decode it
+        "QUERY_STRING": "t=1&t=2",
+        "HTTP_HOST": "adapter.example",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    reply = b"".join(receiver(environ, lambda status, headers: statuses.append(status)))  # type: ignore[arg-type]
+    assert statuses == ["200 OK"], reply
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(webhook):
+    deep = b"[" * 50_000 + b"]" * 50_000
+    response = webhook.deliver({}, body=deep)
+    assert refusal(response, 400) == "invalid_query"

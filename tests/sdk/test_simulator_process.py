@@ -19,7 +19,16 @@ import pytest
 
 from afx_sdk import signing
 from simulator.dataset import Dataset, expected_answer
-from tests.sdk.conftest import API_KEY, KEY_ID, ORDERS, SEED, SIGNING_SECRET, query_json
+from tests.sdk.conftest import (
+    GATEWAY_KEY,
+    GATEWAY_KEY_ID,
+    GATEWAY_PUBLIC_KEY,
+    KEY_ID,
+    ORDERS,
+    PRIVATE_KEY,
+    SEED,
+    query_json,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = re.compile(r"^simulator paylink (push: listening on (?P<url>\S+)|pull: polling \S+)$")
@@ -99,16 +108,20 @@ def personal_data(order_numbers: list[str]) -> list[str]:
 
 def deliver(url: str, query: dict) -> httpx.Response:
     body = json.dumps(query).encode()
-    path = httpx.URL(url).raw_path.decode()
     headers = signing.signed_headers(
-        api_key=KEY_ID, secret=SIGNING_SECRET, method="POST", path=path, body=body
+        key_id=GATEWAY_KEY_ID,
+        private_key=GATEWAY_KEY,
+        method="POST",
+        url=url,
+        body=body,
+        tag=signing.PUSH_TAG,
     )
     return httpx.post(url, content=body, headers=headers, timeout=10)
 
 
 def test_push_mode_answers_over_http_and_stops_on_sigterm(simulators, order_numbers):
     simulator = SimulatorProcess(
-        "--mode", "push", "--port", "0", env={"AFX_KEY_ID": KEY_ID, "AFX_SIGNING_SECRET": SIGNING_SECRET}
+        "--mode", "push", "--port", "0", env={"AFX_GATEWAY_PUBLIC_KEY": GATEWAY_PUBLIC_KEY}
     )
     simulators.append(simulator)
     url = simulator.url
@@ -135,9 +148,9 @@ def test_push_mode_downtime_answers_503_then_recovers(simulators, order_numbers)
         "0",
         "--down-for",
         "1.5",
-        "--api-key",
-        API_KEY,  # the key id is read from it
-        env={"AFX_SIGNING_SECRET": SIGNING_SECRET},
+        "--gateway-public-key",
+        GATEWAY_PUBLIC_KEY,
+        env={},
     )
     simulators.append(simulator)
     query = query_json(order_numbers[0])
@@ -149,6 +162,13 @@ def test_push_mode_downtime_answers_503_then_recovers(simulators, order_numbers)
     assert simulator.terminate()[0] == 0
 
 
+def test_push_mode_fetches_the_gateway_keys_when_none_is_given(simulators, contract_gateway, order_numbers):
+    simulator = SimulatorProcess("--mode", "push", "--port", "0", "--gateway", contract_gateway.url, env={})
+    simulators.append(simulator)
+    assert deliver(simulator.url, query_json(order_numbers[0])).json()["status"] == "answered"
+    assert simulator.terminate()[0] == 0
+
+
 def test_push_mode_error_rate_makes_the_gateway_retry(simulators, order_numbers):
     simulator = SimulatorProcess(
         "--mode",
@@ -157,7 +177,7 @@ def test_push_mode_error_rate_makes_the_gateway_retry(simulators, order_numbers)
         "0",
         "--error-rate",
         "1",
-        env={"AFX_KEY_ID": KEY_ID, "AFX_SIGNING_SECRET": SIGNING_SECRET},
+        env={"AFX_GATEWAY_PUBLIC_KEY": GATEWAY_PUBLIC_KEY},
     )
     simulators.append(simulator)
     response = deliver(simulator.url, query_json(order_numbers[0]))
@@ -181,7 +201,7 @@ def test_pull_mode_answers_through_the_inbox_and_stops_on_sigterm(
         contract_gateway.url,
         "--wait",
         "25",
-        env={"AFX_API_KEY": API_KEY, "AFX_SIGNING_SECRET": SIGNING_SECRET},
+        env={"AFX_KEY_ID": KEY_ID, "AFX_PRIVATE_KEY": signing.private_key_text(PRIVATE_KEY)},
     )
     simulators.append(simulator)
     contract_gateway.enqueue(*queries[2:])
@@ -214,7 +234,7 @@ def test_pull_mode_downtime_stops_polling_for_the_window(simulators, contract_ga
         "1",
         "--down-for",
         "1",
-        env={"AFX_API_KEY": API_KEY, "AFX_SIGNING_SECRET": SIGNING_SECRET},
+        env={"AFX_KEY_ID": KEY_ID, "AFX_PRIVATE_KEY": signing.private_key_text(PRIVATE_KEY)},
     )
     simulators.append(simulator)
     contract_gateway.wait_for_answers(query["id"])
@@ -225,11 +245,13 @@ def test_pull_mode_downtime_stops_polling_for_the_window(simulators, contract_ga
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--mode", "push"], "AFX_SIGNING_SECRET is required"),
-        (["--mode", "pull", "--signing-secret", "s"], "AFX_API_KEY"),
-        (["--mode", "push", "--signing-secret", "s"], "AFX_KEY_ID"),
+        (["--mode", "push", "--gateway", "http://127.0.0.1:9"], "AFX_GATEWAY_PUBLIC_KEY"),
+        (["--mode", "push", "--gateway-public-key", "not-a-key"], "Not an Ed25519 public key"),
+        (["--mode", "pull", "--key-id", "k"], "AFX_PRIVATE_KEY"),
+        (["--mode", "pull", "--key-id", "k", "--private-key", "@/nonexistent/key"], "No such file"),
+        (["--mode", "pull", "--key-id", "k", "--private-key", "c2hvcnQ"], "Not an Ed25519 private key"),
         (
-            ["--mode", "push", "--signing-secret", "s", "--key-id", "k", "--error-rate", "2"],
+            ["--mode", "push", "--gateway-public-key", GATEWAY_PUBLIC_KEY, "--error-rate", "2"],
             "between 0 and 1",
         ),
     ],

@@ -1,25 +1,45 @@
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from afx_sdk.signing import read_key_argument
 from partners import services
 from partners.management.base import RegistryCommand
 
 
 class Command(RegistryCommand):
-    help = "Issue an adapter key for a partner; prints the API key and signing secret once."
+    help = (
+        "Register an adapter's Ed25519 public key for a partner and print its key id. Without "
+        "--public-key, generate a key pair and print the private key once (AFX keeps only the public key)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("partner", help="The partner's code.")
         parser.add_argument("--label", default="")
+        parser.add_argument(
+            "--public-key",
+            help="The adapter's public key (base64url of its raw 32 bytes), or @file to read it from.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        public_key = options["public_key"]
+        if public_key is not None:
+            try:
+                public_key = read_key_argument(public_key).strip()
+            except OSError as error:
+                raise CommandError(f"Cannot read the public key file: {error.strerror}.") from None
         issued = services.adapter_key_create(
-            actor=self.actor, partner=self.partner(options["partner"]), label=options["label"]
+            actor=self.actor,
+            partner=self.partner(options["partner"]),
+            public_key=public_key,
+            label=options["label"],
         )
         self.stdout.write(
-            self.style.SUCCESS(f"Issued key {issued.key.key_id} for {issued.key.partner.code}.")
+            self.style.SUCCESS(f"Registered key {issued.key.key_id} for {issued.key.partner.code}.")
         )
-        self.stdout.write("Store these now; AFX keeps only a digest of the key and cannot show them again:")
-        self.stdout.write(f"  AFX_API_KEY={issued.api_key}")
-        self.stdout.write(f"  AFX_SIGNING_SECRET={issued.signing_secret}")
+        self.stdout.write(f"  AFX_KEY_ID={issued.key.key_id}")
+        if issued.private_key is not None:
+            self.stdout.write(
+                "Store the private key now; AFX keeps only the public key and cannot show it again:"
+            )
+            self.stdout.write(f"  AFX_PRIVATE_KEY={issued.private_key}")

@@ -5,11 +5,11 @@ from partners.models import AdapterKey
 
 
 class Command(RegistryCommand):
-    help = "List adapter keys by key id (never their secrets), with their state."
+    help = "List adapter keys by key id and public key, with their state (AFX holds no private key)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.table(
-            ["KEY_ID", "PARTNER", "STATE", "CREATED", "LAST_USED", "LABEL"],
+            ["KEY_ID", "PARTNER", "STATE", "CREATED", "LAST_USED", "PUBLIC_KEY", "LABEL"],
             [
                 [
                     k.key_id,
@@ -17,6 +17,7 @@ class Command(RegistryCommand):
                     "revoked" if k.is_revoked else "active",
                     f"{k.created_at:%Y-%m-%d %H:%M}",
                     f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "-",
+                    k.public_key or "-",
                     k.label or "-",
                 ]
                 for k in AdapterKey.objects.select_related("partner")

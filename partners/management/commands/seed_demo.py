@@ -23,8 +23,8 @@ class Command(RegistryCommand):
         )
         self.stdout.write(f"Sign in as any of these with the password {options['password']!r}:")
         self.table(["USERNAME", "PARTNER", "ROLE"], [list(p) for p in world.people])
-        self.stdout.write("Adapter keys (shown once):")
+        self.stdout.write("Adapter keys (private keys shown once; AFX keeps only the public keys):")
         self.table(
-            ["PARTNER", "AFX_API_KEY", "AFX_SIGNING_SECRET"],
-            [[code, issued.api_key, issued.signing_secret] for code, issued in world.keys.items()],
+            ["PARTNER", "AFX_KEY_ID", "AFX_PRIVATE_KEY"],
+            [[code, issued.key.key_id, issued.private_key] for code, issued in world.keys.items()],
         )

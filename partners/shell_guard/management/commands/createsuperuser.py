@@ -1,0 +1,3 @@
+from ._refused import RefusedCommand as Command
+
+__all__ = ["Command"]
