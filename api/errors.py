@@ -14,7 +14,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
-from django.utils.encoding import escape_uri_path
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -27,8 +26,14 @@ logger = logging.getLogger(__name__)
 NOT_FOUND_MESSAGE = "Not found."
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str, fields: Any = None) -> dict[str, Any]:
+    """The one error shape. Field errors, whoever made them (DRF, a service, a batch item),
+    are reworded here, so no path can put a message quoting the input into a body."""
+    return {"error": {"code": code, "message": message, "fields": _field_errors(fields) if fields else {}}}
+
+
+def domain_error_body(error: DomainError) -> dict[str, Any]:
+    return error_body(error.code, error.message, error.fields)
 
 
 def _field_errors(detail: Any) -> dict[str, Any]:
@@ -50,6 +55,8 @@ QUOTING_CODES = {
     "incorrect_type": "Of the wrong type.",
     "not_a_list": "Expected a list.",
     "not_a_dict": "Expected an object.",
+    "method_not_allowed": "This method is not allowed here.",
+    "unsupported_media_type": "This media type is not accepted; send application/json.",
 }
 
 
@@ -69,7 +76,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's exception handler: every error, expected or not, in the one shape."""
     request = context.get("request")
     if isinstance(exc, DomainError):
-        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        response = Response(domain_error_body(exc), status=exc.status_code)
     elif isinstance(exc, Http404 | exceptions.NotFound):
         response = Response(error_body("not_found", NOT_FOUND_MESSAGE), status=status.HTTP_404_NOT_FOUND)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -78,7 +85,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     elif isinstance(exc, exceptions.ValidationError):
         response = Response(
-            error_body("invalid", "The request is not valid.", _field_errors(exc.detail)),
+            error_body("invalid", "The request is not valid.", exc.detail),
             status=status.HTTP_400_BAD_REQUEST,
         )
     elif isinstance(exc, exceptions.ParseError):
@@ -91,7 +98,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         response = Response(
             error_body(
                 codes if isinstance(codes, str) else exc.default_code,
-                exc.detail if isinstance(exc.detail, str) else "The request was refused.",
+                _message(exc.detail) if isinstance(exc.detail, str) else "The request was refused.",
             ),
             status=exc.status_code,
         )
@@ -120,21 +127,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 def _record_denial(request: Any, response: Response) -> None:
     """Every refused request leaves an audit event (outside the rolled-back transaction)."""
-    from audit.choices import AuditAction, Outcome
-    from audit.services import event_record
+    from .denials import denial_record
 
-    user = getattr(request, "user", None)
-    event_record(
-        actor=user if getattr(user, "is_authenticated", False) else None,
-        action=AuditAction.REQUEST_DENIED,
-        outcome=Outcome.DENIED,
-        details={
-            "method": request.method,
-            "path": escape_uri_path(request.path),
-            "status": response.status_code,
-            "code": response.data["error"]["code"],
-        },
-    )
+    error = response.data["error"]
+    denial_record(request=request, details={"status": response.status_code, "code": error["code"]})
 
 
 def json_error_view(status_code: int, code: str, message: str) -> Callable[..., JsonResponse]:

@@ -7,41 +7,38 @@ from typing import Any, ClassVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, models
-from django.utils.encoding import escape_uri_path
 from rest_framework import generics
 
-from audit.choices import AuditAction, Outcome
-from audit.services import event_record
-
+from .denials import denial_record
 from .exceptions import NotFound
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def request_path(request: Any) -> str:
-    """The path as sent, percent-escaped: safe in audit details whatever bytes it held."""
-    return escape_uri_path(request.path)
-
-
 def restricted_get(*, model: type[models.Model], request: Any, action: str, **lookup: Any) -> Any:
     """The object, if the actor may reach it; otherwise 404, the same as for a missing one.
 
-    An object that exists but is out of scope is a denial, and is audited as one.
+    Out of scope and missing cost the same, so that neither the body nor the time tells
+    them apart: both look the object up without restriction (for its key only) and both are
+    audited as a denial. The event names the object by its key, and by its case for an
+    object of a case, only when it exists: a lookup value that matches nothing may be
+    anything the caller typed (a phone number as a username), so it is never recorded.
     """
     try:
         return model.objects.restrict(request.user, action).get(**lookup)  # type: ignore[attr-defined]
     except (ValueError, DjangoValidationError, DataError):
         raise NotFound("Not found.") from None
     except ObjectDoesNotExist:
-        if model._default_manager.filter(**lookup).exists():
-            event_record(
-                actor=request.user,
-                action=AuditAction.REQUEST_DENIED,
-                outcome=Outcome.DENIED,
-                target_type=model._meta.label_lower,
-                target_id=str(next(iter(lookup.values()))),
-                details={"method": request.method, "path": request_path(request), "reason": "out_of_scope"},
-            )
+        case_field = getattr(model, "audit_case_field", None)
+        columns = ["pk", case_field] if case_field else ["pk"]
+        found = model._default_manager.filter(**lookup).values_list(*columns).first()
+        denial_record(
+            request=request,
+            target_type=model._meta.label_lower,
+            target_id=str(found[0]) if found else "",
+            case_id=str(found[-1]) if found and case_field else "",
+            details={"status": 404, "code": "not_found", "reason": "out_of_scope" if found else "missing"},
+        )
         raise NotFound("Not found.") from None
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
@@ -27,6 +28,11 @@ EXPORTERS: dict[str, Callable[[QuerySet[AuditEvent]], Iterator[str]]] = {
     "csv": events_csv,
     "jsonl": events_jsonl,
 }
+
+# What one event's details may weigh, as JSON. Details say what was done in a few fields
+# (codes, counts, blind indexes); anything bigger is text a caller sent, which a permanent,
+# hash-chained log must not keep, so it is refused where it is written, not cut.
+MAX_DETAILS_BYTES = 4096
 
 
 def _actor_fields(actor: Any) -> dict[str, str]:
@@ -60,7 +66,8 @@ def event_record(
     `actor` is a person, an adapter principal, None for an anonymous caller, or a string
     naming a system actor (a management command or task). `target` may be given as a model
     instance or as `target_type`/`target_id`. `details` must hold no plaintext personal data
-    (blind indexes and masked values only) and no floats (ValueError; see `audit.canonical`).
+    (blind indexes and masked values only) and no floats (ValueError; see `audit.canonical`),
+    and weigh at most `MAX_DETAILS_BYTES` as JSON (ValueError).
 
     This is a single INSERT and takes no lock: a database trigger queues the event for the
     sequencer, which gives it its place in the Merkle tree after it commits. An event whose
@@ -68,6 +75,8 @@ def event_record(
     """
     details = dict(details or {})
     check_details(details)  # a value the tree cannot hash must fail here, not in the sequencer
+    if len(orjson.dumps(details)) > MAX_DETAILS_BYTES:
+        raise ValueError(f"audit details must weigh at most {MAX_DETAILS_BYTES} bytes as JSON")
     if target is not None:
         target_type = target._meta.label_lower
         target_id = str(target.pk)

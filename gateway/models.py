@@ -42,6 +42,8 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[Any] = CaseQuerySet.as_manager()
+    # The column naming the case an event about this object belongs to (`api.views.restricted_get`).
+    audit_case_field: ClassVar[str] = "pk"
 
     class Meta:
         ordering = ["-opened_at"]
@@ -95,6 +97,7 @@ class Query(models.Model):
     answer_digest = models.CharField(max_length=64, blank=True)
 
     objects: ClassVar[Any] = QueryQuerySet.as_manager()
+    audit_case_field: ClassVar[str] = "case_id"
 
     class Meta:
         ordering = ["-created_at"]

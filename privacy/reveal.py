@@ -8,6 +8,7 @@ with the field name and the purpose, never the value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import models, transaction
@@ -26,31 +27,49 @@ if TYPE_CHECKING:
 MAX_PURPOSE_LENGTH = 300
 
 
-def reveal_field(*, actor: Person, obj: models.Model, field_name: str, purpose: str) -> str:
-    """Return the plaintext of `obj.<field_name>` to `actor` for `purpose`, or raise `RevealDenied`.
+def reveal_field(
+    *, actor: Person, obj: models.Model, field_name: str, purpose: str, case_id: str = ""
+) -> str:
+    """The plaintext of one field: `reveal_fields` for a single name."""
+    return reveal_fields(actor=actor, obj=obj, field_names=[field_name], purpose=purpose, case_id=case_id)[
+        field_name
+    ]
 
-    The audit event is written in the same transaction as the decryption; a denied attempt
-    is recorded too, and committed before the refusal is raised.
+
+def reveal_fields(
+    *, actor: Person, obj: models.Model, field_names: Sequence[str], purpose: str, case_id: str = ""
+) -> dict[str, str]:
+    """The plaintext of each `obj.<field>` to `actor` for `purpose`, or raise `RevealDenied`.
+
+    All or nothing, in one transaction: one audit event per field (so volumes count fields
+    read), written with the decryption; if one field cannot be revealed or decrypted, none
+    is, and no allowed event remains. A denied attempt is recorded too, field by field, and
+    committed before the refusal is raised. `case_id` names the case the object belongs
+    to, so an auditor reviewing a case sees who read its plaintext.
     """
+    fields = [_encrypted_field(obj, name) for name in field_names]
+    purpose = " ".join(purpose.split())[:MAX_PURPOSE_LENGTH]
+    refusal = next((r for r in (_refusal(actor, field, purpose) for field in fields) if r), None)
+    with transaction.atomic():
+        for name in field_names:
+            event_record(
+                actor=actor,
+                action=AuditAction.PLAINTEXT_REVEALED,
+                outcome=Outcome.ALLOWED if refusal is None else Outcome.DENIED,
+                target=obj,
+                case_id=case_id,
+                details={"field": name, "purpose": purpose, **({"refusal": refusal} if refusal else {})},
+            )
+        if refusal is None:
+            return {field.name: getattr(obj, field.attname) for field in fields}
+    raise RevealDenied(refusal)
+
+
+def _encrypted_field(obj: models.Model, field_name: str) -> EncryptedTextField:
     field = obj._meta.get_field(field_name)
     if not isinstance(field, EncryptedTextField):
         raise ValueError(f"{obj._meta.label}.{field_name} is not an encrypted field.")
-    purpose = " ".join(purpose.split())[:MAX_PURPOSE_LENGTH]
-    refusal = _refusal(actor, field, purpose)
-    details = {"field": field_name, "purpose": purpose}
-    with transaction.atomic():
-        if refusal is None:
-            event_record(actor=actor, action=AuditAction.PLAINTEXT_REVEALED, target=obj, details=details)
-            plaintext: str = getattr(obj, field.attname)
-            return plaintext
-        event_record(
-            actor=actor,
-            action=AuditAction.PLAINTEXT_REVEALED,
-            outcome=Outcome.DENIED,
-            target=obj,
-            details={**details, "refusal": refusal},
-        )
-    raise RevealDenied(refusal)
+    return field
 
 
 def _refusal(actor: Person, field: EncryptedTextField, purpose: str) -> str | None:

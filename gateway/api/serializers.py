@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gateway.choices import ANSWER_STATUSES, FraudType, RevealPurpose
+from gateway.choices import ANSWER_STATUSES, FraudType, QueryStatus, RevealPurpose
 from gateway.kinds import KINDS
 from gateway.models import Case, Query
 from gateway.services.queries import MAX_BATCH
@@ -63,8 +64,21 @@ class QueryInputSerializer(serializers.Serializer):
     )
 
 
+class QueryFilterSerializer(serializers.Serializer):
+    """`GET /queries/` filters: a filter that is given must be valid (400), never ignored."""
+
+    case = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=QueryStatus.choices, required=False)
+
+
+@extend_schema_field(QueryInputSerializer)
+class BatchItemField(serializers.DictField):
+    """One query of a batch: an object, validated on its own (`QueryInputSerializer`) so that a
+    bad item refuses only itself, in the batch's answer."""
+
+
 class BatchInputSerializer(serializers.Serializer):
-    queries = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=MAX_BATCH)
+    queries = serializers.ListField(child=BatchItemField(), min_length=1, max_length=MAX_BATCH)
 
 
 class QueryResultSerializer(serializers.Serializer):
@@ -119,7 +133,17 @@ class RevealInputSerializer(serializers.Serializer):
 
 
 class AccountSearchInputSerializer(serializers.Serializer):
-    account_number = serializers.CharField(max_length=40)
+    # Digits, in groups as printed on a card or a statement (single spaces or dashes between).
+    account_number = serializers.RegexField(r"^[0-9](?:[ -]?[0-9]){5,33}$", max_length=70)
+
+
+class InboxInputSerializer(serializers.Serializer):
+    """`GET /adapter/inbox/` parameters; out of range or not a number is a 400."""
+
+    wait = serializers.FloatField(
+        min_value=0, max_value=25, required=False, default=0, help_text="Seconds to long-poll."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=50)
 
 
 class AccountSearchOutputSerializer(serializers.Serializer):

@@ -7,14 +7,16 @@ import time
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import DomainError, NotFound
+from api.errors import domain_error_body
+from api.exceptions import DomainError
 from api.permissions import POLICE
+from api.schema import refusal
 from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi, restricted_get
 from gateway.delivery import inbox_lease
 from gateway.models import Case, Query
@@ -29,6 +31,8 @@ from .serializers import (
     BatchInputSerializer,
     CaseInputSerializer,
     CaseOutputSerializer,
+    InboxInputSerializer,
+    QueryFilterSerializer,
     QueryInputSerializer,
     QueryOutputSerializer,
     RevealInputSerializer,
@@ -37,7 +41,6 @@ from .serializers import (
 CASE_READERS = POLICE | {Role.AUDITOR}
 QUERY_READERS = POLICE | {Role.AUDITOR, Role.OPERATOR}
 ADAPTERS = frozenset({Role.ADAPTER})
-INBOX_MAX_WAIT = 25.0
 INBOX_POLL_INTERVAL = 0.05
 
 
@@ -52,7 +55,10 @@ class CaseListApi(RestrictedListApi):
     def get_queryset(self) -> QuerySet[Case]:
         return super().get_queryset().select_related("unit", "opened_by")
 
-    @extend_schema(request=CaseInputSerializer, responses={201: CaseOutputSerializer})
+    @extend_schema(
+        request=CaseInputSerializer,
+        responses={201: CaseOutputSerializer, 409: refusal("Your unit already has a case with this number.")},
+    )
     def post(self, request: Request) -> Response:
         data = CaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -89,35 +95,31 @@ class QueryListApi(RestrictedListApi):
     allowed_roles_by_method = {"GET": QUERY_READERS, "POST": POLICE}
     pagination_ordering = "-created_at"
 
-    @extend_schema(parameters=[OpenApiParameter("case", str), OpenApiParameter("status", str)])
+    @extend_schema(parameters=[QueryFilterSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Query]:
         found = super().get_queryset().select_related("partner")
-        params = self.request.query_params
-        if "case" in params:
-            found = found.filter(case_id=_uuid_or_404(params["case"]))
-        if "status" in params:
-            found = found.filter(status=params["status"])
+        # A plain dict: DRF reads an empty value in a QueryDict as "not given" (HTML forms).
+        filters = QueryFilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        if "case" in filters.validated_data:
+            found = found.filter(case_id=filters.validated_data["case"])
+        if "status" in filters.validated_data:
+            found = found.filter(status=filters.validated_data["status"])
         return found
 
-    @extend_schema(request=QueryInputSerializer, responses={202: QueryOutputSerializer})
+    @extend_schema(
+        request=QueryInputSerializer,
+        responses={202: QueryOutputSerializer, 409: refusal("The case is closed: it takes no new queries.")},
+    )
     def post(self, request: Request) -> Response:
         data = QueryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         submission = _submission(request, data.validated_data)
         query = queries.query_submit(actor=request.user, submission=submission)
         return Response(QueryOutputSerializer(query).data, status=status.HTTP_202_ACCEPTED)
-
-
-def _uuid_or_404(value: str) -> str:
-    import uuid
-
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise NotFound("Not found.") from None
 
 
 def _submission(request: Request, validated: dict[str, Any]) -> queries.Submission:
@@ -161,7 +163,7 @@ class QueryBatchApi(APIView):
 def _batch_item(result: queries.BatchItemResult) -> dict[str, Any]:
     if result.error is None:
         return {"index": result.index, "accepted": True, "query": QueryOutputSerializer(result.query).data}
-    error = {"code": result.error.code, "message": result.error.message, "fields": result.error.fields}
+    error = domain_error_body(result.error)["error"]
     refused_as = str(result.query.pk) if result.query else None
     return {"index": result.index, "accepted": False, "query_id": refused_as, "error": error}
 
@@ -212,30 +214,17 @@ class InboxApi(APIView):
 
     allowed_roles = ADAPTERS
 
-    @extend_schema(
-        parameters=[OpenApiParameter("wait", float), OpenApiParameter("limit", int)], responses=dict
-    )
+    @extend_schema(parameters=[InboxInputSerializer], responses=dict)
     def get(self, request: Request) -> Response:
-        wait = _bounded(request.query_params.get("wait"), 0.0, 0.0, INBOX_MAX_WAIT, "wait")
-        limit = int(_bounded(request.query_params.get("limit"), 50, 1, 100, "limit"))
+        params = InboxInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        wait, limit = params.validated_data["wait"], params.validated_data["limit"]
         deadline = time.monotonic() + wait
         while True:
             leased = inbox_lease(adapter=request.user, limit=limit)
             if leased or time.monotonic() >= deadline:
                 return Response({"results": [query_to_wire(q) for q in leased]})
             time.sleep(INBOX_POLL_INTERVAL)
-
-
-def _bounded(raw: str | None, default: float, low: float, high: float, name: str) -> float:
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise queries.Invalid("Not a number.", fields={name: ["Not a number."]}) from None
-    if not low <= value <= high:
-        raise queries.Invalid("Out of range.", fields={name: [f"Between {low:g} and {high:g}."]})
-    return value
 
 
 class AnswerApi(RestrictedApiMixin, APIView):
@@ -247,7 +236,14 @@ class AnswerApi(RestrictedApiMixin, APIView):
     def restriction_action(self) -> str:
         return "answer"
 
-    @extend_schema(request=answers.AnswerInput, responses=AnswerOutputSerializer)
+    @extend_schema(
+        request=answers.AnswerInput,
+        responses={
+            200: AnswerOutputSerializer,
+            409: refusal("This query already has a different answer."),
+            410: refusal("The query is closed (expired, failed or refused): it takes no answer."),
+        },
+    )
     def post(self, request: Request, pk: str) -> Response:
         query, _ = answers.answer_record(actor=request.user, query=self.get_object(), payload=request.data)
         return Response(AnswerOutputSerializer({"id": query.pk, "status": query.status}).data)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+
 from api.exceptions import Forbidden, Invalid
 from audit.choices import AuditAction
 from audit.services import event_record
@@ -18,18 +20,21 @@ from partners.identity import is_police
 from privacy import blind_index
 from privacy.choices import KeyPurpose, Kind
 from privacy.keyring import keyring
-from privacy.reveal import reveal_field
+from privacy.reveal import reveal_fields
 from privacy.selectors import blind_index_filter
 
 
-def query_reveal(*, actor: Any, query: Query, purpose: str) -> dict[str, str | None]:
-    """The plaintext of the query's subject and answer, each reveal audited with its purpose."""
+def query_reveal(*, actor: Any, query: Query, purpose: str) -> dict[str, str]:
+    """The plaintext of the query's subject and answer, at once: one transaction, one audit
+    event per field, each with its purpose and the query's case."""
     fields = [KINDS[query.kind].subject_field]
     if query.result_account is not None:
         fields += ["result_account", "result_holder"]
     if query.partner_reason is not None:
         fields.append("partner_reason")
-    return {name: reveal_field(actor=actor, obj=query, field_name=name, purpose=purpose) for name in fields}
+    return reveal_fields(
+        actor=actor, obj=query, field_names=fields, purpose=purpose, case_id=str(query.case_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,13 @@ class AccountSearchResult:
 
 
 def account_search(*, actor: Any, account_number: str) -> AccountSearchResult:
-    """In which cases has this account appeared? One indexed query; nothing is decrypted."""
+    """In which cases has this account appeared? One indexed query; nothing is decrypted.
+
+    Recorded as one event per own case returned, each carrying its case: an auditor reviews
+    a case through the indexed `case_id` column, and a case id buried in the details of one
+    event would not show there. The request id ties the events of one search together; a
+    search that returns no case is one event without a case.
+    """
     if not is_police(actor):
         raise Forbidden("Only police officers and supervisors search accounts.")
     if not blind_index.normalise(Kind.ACCOUNT, account_number):
@@ -52,13 +63,12 @@ def account_search(*, actor: Any, account_number: str) -> AccountSearchResult:
     others = matching.exclude(case__unit_id=actor.partner.pk).values("case_id").distinct().count()
     key = keyring.current(KeyPurpose.INDEX)
     index = blind_index.digest(key.secret, key.version, Kind.ACCOUNT, account_number)
-    event_record(
-        actor=actor,
-        action=AuditAction.ACCOUNT_SEARCHED,
-        details={
-            "subject_index": index.hex() if index else "",
-            "own_cases": len(cases),
-            "other_units_cases": others,
-        },
-    )
+    details = {
+        "subject_index": index.hex() if index else "",
+        "own_cases": len(cases),
+        "other_units_cases": others,
+    }
+    with transaction.atomic():
+        for case_id in [str(case.pk) for case in cases] or [""]:
+            event_record(actor=actor, action=AuditAction.ACCOUNT_SEARCHED, case_id=case_id, details=details)
     return AccountSearchResult(cases=cases, other_units_cases=others)

@@ -53,11 +53,17 @@ class Submission:
     deadline_seconds: int | None = None
 
 
-def _partner_and_spec(submission: Submission) -> tuple[Partner, KindSpec]:
+def _partner_and_spec(actor: Any, submission: Submission) -> tuple[Partner, KindSpec]:
+    """The kind and the partner, looked up among the partners the actor's unit can see.
+
+    A partner the unit cannot see gets the same answer as a code that names nobody, from
+    the same single query: the refusals that name a partner (`no_grant`, suspended) are
+    only for partners the unit already knows.
+    """
     spec = spec_for(submission.kind)
     if spec is None:
         raise Invalid("Unknown request kind.", fields={"kind": ["Not a request kind AFX carries."]})
-    partner = Partner.objects.filter(code=submission.partner).first()
+    partner = Partner.objects.restrict(actor).filter(code=submission.partner).first()
     if partner is None or submission.kind not in partner.answers:
         raise Invalid("No partner with this code answers this kind.", fields={"partner": ["Not available."]})
     return partner, spec
@@ -119,7 +125,7 @@ def _submit_one(actor: Any, submission: Submission) -> tuple[Query, DomainError 
     """
     if not is_police(actor):
         raise Forbidden("Only police officers and supervisors send queries.")
-    partner, spec = _partner_and_spec(submission)
+    partner, spec = _partner_and_spec(actor, submission)
     values = spec.validate_input(partner, submission.input)
     query = _store(actor, submission, partner, spec, values)
     refusal = _refusal(actor, _case_open_locked(submission.case), partner, spec.kind)

@@ -67,3 +67,16 @@ def test_the_returned_event_is_the_stored_row(db):
         event.action,
     )
     assert not event._state.adding
+
+
+def test_details_are_bounded_in_size(db):
+    from audit.services import MAX_DETAILS_BYTES
+
+    event_record(
+        actor=None, action=AuditAction.REQUEST_DENIED, details={"note": "x" * (MAX_DETAILS_BYTES - 20)}
+    )
+    with pytest.raises(ValueError, match="at most"):
+        event_record(actor=None, action=AuditAction.REQUEST_DENIED, details={"path": "x" * MAX_DETAILS_BYTES})
+    with pytest.raises(ValueError, match="at most"):
+        event_record(actor=None, action=AuditAction.REQUEST_DENIED, details={"p": ["é"] * MAX_DETAILS_BYTES})
+    assert AuditEvent.objects.count() == 1

@@ -49,3 +49,23 @@ ANSWER = {
         "paid_at": "2026-11-21T10:00:00+08:00",
     },
 }
+
+
+def grant_another_kind(world: Any) -> None:
+    """Let unit A see platform Y (a grant for account traces) without the right to send it
+    order lookups: the one case where a refusal may name a partner, as `no_grant`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partners import services
+
+    world.platform_y.answers = ["order_lookup", "account_trace"]
+    world.platform_y.save()
+    services.grant_create(
+        actor="system:tests",
+        unit=world.unit_a,
+        partner=world.platform_y,
+        kind="account_trace",
+        expires_at=timezone.now() + timedelta(days=1),
+    )

@@ -8,7 +8,7 @@ from audit.models import AuditEvent
 from gateway.models import Query
 from gateway.services import answers
 from tests.clients import token_client
-from tests.gateway.conftest import ANSWER, ORDER, submit
+from tests.gateway.conftest import ANSWER, ORDER, grant_another_kind, submit
 
 CASE = {
     "number": "CQ-2026-0042",
@@ -44,6 +44,7 @@ def test_cases_belong_to_their_unit(world):
 
 
 def test_no_grant_is_a_403_kept_as_a_refused_query(world, case_a):
+    grant_another_kind(world)
     officer = token_client(world.officer_a)
     response = officer.post("/api/v1/queries/", lookup(case_a.pk, world.platform_y.code), format="json")
     assert response.status_code == 403
@@ -91,6 +92,7 @@ def test_other_units_case_is_not_found(world, case_a):
 
 
 def test_batch_reports_item_by_item(world, case_a):
+    grant_another_kind(world)
     items = [
         lookup(case_a.pk, world.platform_x.code),
         lookup(case_a.pk, world.platform_y.code),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,55 @@ def test_only_encrypted_fields_can_be_revealed(world: World) -> None:
     account = ProbeAccount.objects.create(number=ACCOUNT)
     with pytest.raises(ValueError, match="not an encrypted field"):
         reveal_field(actor=world.officer_a, obj=account, field_name="label", purpose="case 17")
+
+
+def test_several_fields_are_revealed_at_once_with_their_case(world: World) -> None:
+    from privacy.reveal import reveal_fields
+
+    account = ProbeAccount.objects.create(number=ACCOUNT, holder=HOLDER)
+    revealed = reveal_fields(
+        actor=world.officer_a,
+        obj=account,
+        field_names=["number", "holder"],
+        purpose="evidence",
+        case_id="c-1",
+    )
+    assert revealed == {"number": ACCOUNT, "holder": HOLDER}
+    assert [(e.details["field"], e.case_id, e.outcome) for e in _reveals()] == [
+        ("number", "c-1", Outcome.ALLOWED),
+        ("holder", "c-1", Outcome.ALLOWED),
+    ]
+
+
+def test_a_reveal_of_several_fields_is_all_or_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from privacy import reveal
+
+    account = ProbeAccount.objects.create(number=ACCOUNT, holder=HOLDER)
+    original = reveal.event_record
+    calls: list[object] = []
+
+    def second_one_fails(**kwargs: Any) -> object:
+        calls.append(kwargs["details"])
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return original(**kwargs)
+
+    monkeypatch.setattr(reveal, "event_record", second_one_fails)
+    with pytest.raises(RuntimeError):
+        reveal.reveal_fields(
+            actor=world.officer_a, obj=account, field_names=["number", "holder"], purpose="x"
+        )
+    assert len(calls) == 2 and _reveals() == []  # the first field's event went with the second
+
+
+def test_a_denied_reveal_of_several_fields_records_each_and_reveals_none(world: World) -> None:
+    from privacy.reveal import reveal_fields
+
+    account = ProbeAccount.objects.create(number=ACCOUNT, holder=HOLDER)
+    with pytest.raises(RevealDenied) as error:
+        reveal_fields(actor=world.auditor, obj=account, field_names=["number", "holder"], purpose="evidence")
+    assert ACCOUNT not in str(error.value)
+    assert [(e.details["field"], e.outcome) for e in _reveals()] == [
+        ("number", Outcome.DENIED),
+        ("holder", Outcome.DENIED),
+    ]
