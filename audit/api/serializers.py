@@ -18,6 +18,7 @@ from audit.merkle import leaf_hash
 from audit.selectors import EventFilters, EventProof
 
 MAX_ANOMALY_WINDOW = timedelta(days=7)
+DEFAULT_ANOMALY_WINDOW = timedelta(days=1)
 
 
 @extend_schema_field(OpenApiTypes.BYTE)
@@ -28,7 +29,21 @@ class Base64Field(serializers.Field):
         return base64.b64encode(bytes(value)).decode("ascii")
 
 
-class EventFilterInputSerializer(serializers.Serializer):
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters: one that is given is validated, even when empty.
+
+    DRF reads `?until=` on an optional field as absent, so an export meant to stop at a date
+    would quietly run to now; here an empty value is a 400 like any other invalid one.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        empty = {name: ["May not be empty."] for name, _ in self.fields.items() if data.get(name) == ""}
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
+
+class EventFilterInputSerializer(QueryParamsSerializer):
     actor = serializers.CharField(
         required=False, max_length=120, help_text="Actor id, e.g. person:officer-a."
     )
@@ -89,7 +104,7 @@ class HeadOutputSerializer(serializers.Serializer):
         return head_document(instance)
 
 
-class ProofInputSerializer(serializers.Serializer):
+class ProofInputSerializer(QueryParamsSerializer):
     tree_size = serializers.IntegerField(required=False, min_value=1, help_text="Default: the latest head.")
 
 
@@ -110,7 +125,7 @@ class ProofOutputSerializer(serializers.Serializer):
         return base64.b64encode(leaf_hash(proof.leaf_bytes)).decode("ascii")
 
 
-class ConsistencyInputSerializer(serializers.Serializer):
+class ConsistencyInputSerializer(QueryParamsSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
             "from": serializers.IntegerField(min_value=1, help_text="Tree size of the older head."),
@@ -129,14 +144,23 @@ class ConsistencyOutputSerializer(serializers.Serializer):
         }
 
 
-class AnomalyInputSerializer(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, help_text="Default: 24 hours before `until`.")
-    until = serializers.DateTimeField(required=False, help_text="Default: now.")
+class AnomalyInputSerializer(QueryParamsSerializer):
+    """The window `[since, until)`: positive and at most `MAX_ANOMALY_WINDOW` long."""
+
+    since = serializers.DateTimeField(
+        required=False, help_text="Inclusive. Default: 24 hours before `until`; at most 7 days before it."
+    )
+    until = serializers.DateTimeField(
+        required=False, help_text="Exclusive. Default: now; after `since`, at most 7 days after it."
+    )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         until = data.get("until") or timezone.now()
-        since = data.get("since") or until - timedelta(days=1)
-        if not since < until <= since + MAX_ANOMALY_WINDOW:
+        try:
+            since = data.get("since") or until - DEFAULT_ANOMALY_WINDOW
+        except OverflowError:  # the default window would start before the calendar does
+            raise serializers.ValidationError({"since": ["Required for a window this early."]}) from None
+        if not timedelta(0) < until - since <= MAX_ANOMALY_WINDOW:
             raise serializers.ValidationError("The window must be positive and at most 7 days.")
         return {"since": since, "until": until}
 
@@ -155,6 +179,7 @@ class FindingOutputSerializer(serializers.Serializer):
     def get_event_count(self, finding: Any) -> int:
         return len(finding.event_ids)
 
+    @extend_schema_field(EventOutputSerializer(many=True))
     def get_events(self, finding: Any) -> list[dict[str, Any]]:
         events = self.context["events"]
         return [EventOutputSerializer(events[event_id]).data for event_id in finding.event_ids[:50]]

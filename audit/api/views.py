@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import NewestFirstCursorPagination
+from api.schema import refusal
 from audit import selectors, services, signing
 from audit.exporters import heads_jsonl
 from audit.permissions import AUDIT_READERS
@@ -43,6 +44,9 @@ def _valid(serializer_class: type[Any], request: Request) -> Any:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer
+
+
+EXPORT_DESCRIPTION = "JSON Lines for `format=jsonl` (the default), CSV for `format=csv`."
 
 
 class HeadCursorPagination(NewestFirstCursorPagination):
@@ -74,7 +78,15 @@ class AuditEventProofApi(APIView):
 
     allowed_roles = AUDIT_READERS
 
-    @extend_schema(parameters=[ProofInputSerializer], responses=ProofOutputSerializer)
+    @extend_schema(
+        parameters=[ProofInputSerializer],
+        responses={
+            200: ProofOutputSerializer,
+            409: refusal(
+                "The event is not sequenced yet, came after that head, or the stored tree is damaged."
+            ),
+        },
+    )
     def get(self, request: Request, pk: int) -> Response:
         tree_size = _valid(ProofInputSerializer, request).validated_data.get("tree_size")
         proof = selectors.event_proof(actor=request.user, event_id=pk, tree_size=tree_size)
@@ -97,7 +109,14 @@ class TreeHeadConsistencyApi(APIView):
 
     allowed_roles = AUDIT_READERS
 
-    @extend_schema(parameters=[ConsistencyInputSerializer], responses=ConsistencyOutputSerializer)
+    @extend_schema(
+        parameters=[ConsistencyInputSerializer],
+        responses={
+            200: ConsistencyOutputSerializer,
+            404: refusal("No head has the tree size of `from` or `to`."),
+            409: refusal("The stored tree is damaged; an operator must run `audit_verify`."),
+        },
+    )
     def get(self, request: Request) -> Response:
         query = _valid(ConsistencyInputSerializer, request).validated_data
         consistency = selectors.head_consistency(
@@ -137,7 +156,10 @@ class AuditExportApi(APIView):
 
     @extend_schema(
         parameters=[ExportInputSerializer],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+        responses={
+            (200, media_type): OpenApiResponse(OpenApiTypes.STR, description=EXPORT_DESCRIPTION)
+            for media_type in ("application/jsonl", "text/csv")
+        },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         query = _valid(ExportInputSerializer, request)
@@ -152,20 +174,22 @@ class AuditExportApi(APIView):
 
 
 class AnomalyListApi(APIView):
-    """Findings about the events of `[since, until)` (default: the last 24 hours), oldest first,
-    each with the events behind it."""
+    """Findings about the events of `[since, until)`, a window of at most 7 days (default: the
+    last 24 hours), oldest first, each with the events behind it; paged like every list."""
 
     allowed_roles = AUDIT_READERS
-    pagination = SortKeyCursorPagination()
+    # Read by the schema generator for the page parameters and the paginated response shape.
+    pagination_class = SortKeyCursorPagination
 
     @extend_schema(parameters=[AnomalyInputSerializer], responses=FindingOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         window = _valid(AnomalyInputSerializer, request).validated_data
+        paginator = self.pagination_class()
         findings = selectors.anomaly_findings(actor=request.user, **window)
-        page, next_url = self.pagination.paginate(findings, request)
+        page, next_url = paginator.paginate(findings, request)
         events = selectors.events_by_id(
             actor=request.user,
             event_ids={event_id for finding in page for event_id in finding.event_ids[:50]},
         )
         data = FindingOutputSerializer(page, many=True, context={"events": events}).data
-        return self.pagination.response(data, next_url)
+        return paginator.response(data, next_url)

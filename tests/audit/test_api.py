@@ -290,3 +290,39 @@ def test_only_readers_may_export(world):
     with pytest.raises(Forbidden):
         events_export(actor=world.officer_a, filters=EventFilters(), export_format="csv")
     assert not AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORTED).exists()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/audit/events/", "/api/v1/audit/export/", "/api/v1/audit/anomalies/"]
+)
+@pytest.mark.parametrize("name", ["since", "until"])
+def test_a_time_bound_that_is_given_empty_is_a_400(auditor, path, name):
+    response = auditor.get(path, {name: ""})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {name: ["May not be empty."]}
+
+
+def test_every_filter_that_is_given_empty_is_a_400(auditor):
+    response = auditor.get("/api/v1/audit/events/", {"actor": "", "case": "", "outcome": ""})
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"actor", "case", "outcome"}
+
+
+def test_anomaly_windows_at_the_edges_of_the_calendar(auditor):
+    early = auditor.get("/api/v1/audit/anomalies/", {"until": "0001-01-01T00:00:00Z"})
+    assert early.status_code == 400 and early.json()["error"]["fields"] == {
+        "since": ["Required for a window this early."]
+    }
+    late = {"since": "9999-12-30T00:00:00Z", "until": "9999-12-31T00:00:00Z"}
+    assert auditor.get("/api/v1/audit/anomalies/", late).json() == {
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+
+
+@pytest.mark.parametrize("page_size", ["null", "0", "501", "abc"])
+def test_anomalies_refuse_an_invalid_page_size(auditor, page_size):
+    response = auditor.get("/api/v1/audit/anomalies/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"page_size": ["A whole number from 1 to 500."]}
