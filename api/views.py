@@ -24,22 +24,22 @@ def restricted_get(*, model: type[models.Model], request: Any, action: str, **lo
     object of a case, only when it exists: a lookup value that matches nothing may be
     anything the caller typed (a phone number as a username), so it is never recorded.
     """
+    case_field = getattr(model, "audit_case_field", None)
     try:
         return model.objects.restrict(request.user, action).get(**lookup)  # type: ignore[attr-defined]
     except (ValueError, DjangoValidationError, DataError):
-        raise NotFound("Not found.") from None
+        found = None  # a value no key can hold (not a UUID, a NUL byte on PostgreSQL): missing
     except ObjectDoesNotExist:
-        case_field = getattr(model, "audit_case_field", None)
         columns = ["pk", case_field] if case_field else ["pk"]
         found = model._default_manager.filter(**lookup).values_list(*columns).first()
-        denial_record(
-            request=request,
-            target_type=model._meta.label_lower,
-            target_id=str(found[0]) if found else "",
-            case_id=str(found[-1]) if found and case_field else "",
-            details={"status": 404, "code": "not_found", "reason": "out_of_scope" if found else "missing"},
-        )
-        raise NotFound("Not found.") from None
+    denial_record(
+        request=request,
+        target_type=model._meta.label_lower,
+        target_id=str(found[0]) if found else "",
+        case_id=str(found[-1]) if found and case_field else "",
+        details={"status": 404, "code": "not_found", "reason": "out_of_scope" if found else "missing"},
+    )
+    raise NotFound("Not found.")
 
 
 class RestrictedApiMixin:
