@@ -20,8 +20,9 @@ from .models import (
     OrderLookup,
     Query,
 )
+from .nonces import MemoryNonceStore, NonceStore, SQLiteNonceStore
 from .pull import Backoff, InboxClient, PullLoop
-from .push import NonceStore, PushReceiver, gateway_keys_from_text, serve
+from .push import PushReceiver, gateway_keys_from_text, serve
 
 __all__ = [
     "ORDER_LOOKUP",
@@ -38,12 +39,14 @@ __all__ = [
     "HandlerRegistry",
     "InboxClient",
     "MalformedMessage",
+    "MemoryNonceStore",
     "NonceStore",
     "OrderLookup",
     "PullLoop",
     "PushReceiver",
     "Query",
     "QueryClosed",
+    "SQLiteNonceStore",
     "fetch_gateway_keys",
     "gateway_keys_from_text",
     "serve",

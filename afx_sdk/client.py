@@ -10,6 +10,7 @@ so a caller catches one family of errors.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 from types import TracebackType
@@ -138,12 +139,15 @@ class GatewayClient:
 def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> dict[str, Ed25519PublicKey]:
     """The gateway's public keys for pushes, from `GET /api/v1/signing-keys/` (public).
 
-    `http` is a client whose base URL is the gateway, or that base URL. Fetch once at start:
-    the push receiver then verifies without asking the gateway again.
+    `http` is a client whose base URL is the gateway, or that base URL. The keys decide which
+    pushes are believed, so they come over HTTPS: plain `http://` is refused (ValueError)
+    except to a loopback address, for a gateway on the same machine. Fetch at start, and
+    give the push receiver this function as its `key_fetcher` to follow a key rotation.
     """
     if isinstance(http, str):
         with httpx.Client(base_url=http, timeout=timeout) as client:
             return fetch_gateway_keys(client)
+    _require_https(http.base_url)
     try:
         response = http.get(SIGNING_KEYS_PATH)
     except httpx.RequestError as error:
@@ -162,6 +166,21 @@ def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> di
         raise GatewayError(
             "The signing keys are not a list of keys.", code="bad_response", status=response.status_code
         ) from None
+
+
+def _require_https(url: httpx.URL) -> None:
+    if url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.host)):
+        return
+    raise ValueError("The gateway's keys are fetched over https:// (plain http from loopback only).")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _error_from(response: httpx.Response) -> GatewayError:

@@ -5,11 +5,16 @@ own Ed25519 key; the receiver holds only the gateway's public key(s), from
 `AFX_GATEWAY_PUBLIC_KEY` or `fetch_gateway_keys()`. Checks, in order: the signature is well
 formed, created within 300 s of this clock and made by a gateway key over this very request
 (method, host, raw path and query, body digest), and only then that the nonce is new (so
-unsigned traffic cannot fill the nonce store). Any refusal is a 401 in the error shape.
+unsigned traffic cannot fill the nonce store). A push naming a key id the receiver does not
+know makes it fetch the published keys again, at most once a minute, when it was given a
+`key_fetcher`: the gateway's key rotation then needs no restart. Any refusal is a 401 in the error shape.
 Any 5xx makes the gateway retry, so answers are replayed from an `AnswerCache`; and
 no error response carries the handler's exception or the query's data.
 
-It runs under any WSGI server; `serve()` runs it on the standard library's, threaded.
+It runs under any WSGI server; `serve()` runs it on the standard library's, threaded. The
+default nonce store is this process's memory: a server with several worker processes must
+pass a store they share (`nonces=SQLiteNonceStore(path)`, see `nonces`), or a push replayed
+to another worker is accepted.
 """
 
 from __future__ import annotations
@@ -18,12 +23,10 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from socketserver import ThreadingMixIn
 from typing import Any
-from urllib.parse import quote
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -32,42 +35,19 @@ from . import signing
 from .handler import AnswerCache, Handler
 from .lifecycle import stop_on_signals
 from .models import Answer, MalformedMessage, Query
+from .nonces import MemoryNonceStore, NonceStore
+from .wsgi import RawTargetRequestHandler, request_target, request_url
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = "/afx/webhook"
-# A signature is fresh from `created - 300 s` to `created + 300 s`: a nonce seen at any moment
-# of that span stays refused for its rest, plus a minute for clocks that differ a little.
-NONCE_TTL_SECONDS = 2 * signing.MAX_SKEW_SECONDS + 60
+# A signature is fresh until `created + 300 s` by this clock: its nonce is kept that long, plus
+# a minute, so a replay is refused as replayed or as stale, never accepted.
+NONCE_MARGIN_SECONDS = 60
+KEY_REFETCH_SECONDS = 60  # at most one fetch of the gateway's keys a minute, however many pushes
 MAX_BODY_BYTES = 1 << 20
 CHALLENGE = 'Signature realm="webhook"'
 SHUTDOWN_POLL_SECONDS = 0.1  # how soon a stop request is noticed by the serving thread
-
-
-class NonceStore:
-    """Nonces seen in the last eleven minutes; past that, the freshness check refuses a replay anyway.
-
-    In memory, for one adapter process: entries leave by age only, never because others
-    arrived, so nothing is forgotten within the window (unlike a size-bounded cache). Its size
-    is bounded by the push rate times the window.
-    """
-
-    def __init__(self, ttl: float = NONCE_TTL_SECONDS) -> None:
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._expiry: OrderedDict[str, float] = OrderedDict()
-
-    def add(self, nonce: str) -> bool:
-        """Record a nonce; False if it was already seen."""
-        now = time.monotonic()
-        with self._lock:
-            # Every entry lives equally long, so insertion order is expiry order.
-            while self._expiry and next(iter(self._expiry.values())) <= now:
-                self._expiry.popitem(last=False)
-            if nonce in self._expiry:
-                return False
-            self._expiry[nonce] = now + self._ttl
-            return True
 
 
 class _Refusal(Exception):
@@ -92,7 +72,9 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 class PushReceiver:
     """WSGI app for the webhook the gateway calls. `gateway_keys` maps the gateway's key ids to
-    its public keys (`gateway_keys_from_text`, `fetch_gateway_keys`); `on_answer` sees every
+    its public keys (`gateway_keys_from_text`, `fetch_gateway_keys`); `key_fetcher` (e.g.
+    `lambda: fetch_gateway_keys(url)`) replaces them when a push names an unknown key id;
+    `nonces` must be shared by all processes serving the webhook; `on_answer` sees every
     answer sent back."""
 
     def __init__(
@@ -103,14 +85,18 @@ class PushReceiver:
         path: str = DEFAULT_PATH,
         answers: AnswerCache | None = None,
         nonces: NonceStore | None = None,
+        key_fetcher: Callable[[], Mapping[str, Ed25519PublicKey]] | None = None,
         on_answer: Callable[[Query, Answer], None] | None = None,
     ) -> None:
         self.handler = handler
         self.gateway_keys = dict(gateway_keys)
         self.path = path
         self.answers = answers or AnswerCache()
-        self.nonces = nonces or NonceStore()
+        self.nonces = nonces if nonces is not None else MemoryNonceStore()
         self.on_answer = on_answer
+        self._key_fetcher = key_fetcher
+        self._keys_lock = threading.Lock()
+        self._fetched_at = -float("inf")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -165,30 +151,30 @@ class PushReceiver:
                 url=request_url(environ),
                 headers=headers,
                 body=body,
-                resolve_key=self.gateway_keys.get,
+                resolve_key=self._gateway_key,
                 tag=signing.PUSH_TAG,
             )
         except signing.SignatureError as error:
             raise _Refusal("401 Unauthorized", error.code, str(error)) from None
-        if not self.nonces.add(f"{verified.key_id} {verified.nonce}"):
+        expires_at = verified.created + signing.MAX_SKEW_SECONDS + NONCE_MARGIN_SECONDS
+        if not self.nonces.add(f"{verified.key_id} {verified.nonce}", expires_at):
             raise _Refusal("401 Unauthorized", "signature_replayed", "This signature was already used.")
 
-
-def request_target(environ: WSGIEnvironment) -> str:
-    """The path and query as the client sent them: the raw target when the server passes one
-    (`RAW_URI`, as `serve` and gunicorn do), else the decoded path escaped again."""
-    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if target:
-        return str(target)
-    # WSGI decodes the path to bytes-as-latin-1; escape those bytes, not their UTF-8.
-    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1", "replace")
-    query = environ.get("QUERY_STRING", "")
-    return quote(path) + (f"?{query}" if query else "")
-
-
-def request_url(environ: WSGIEnvironment) -> str:
-    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{request_target(environ)}"
+    def _gateway_key(self, key_id: str) -> Ed25519PublicKey | None:
+        """The gateway's key of that id; for an unknown id, the published keys are fetched again
+        first, at most once a minute (the signature's parameters were checked before this)."""
+        key = self.gateway_keys.get(key_id)
+        if key is not None or self._key_fetcher is None:
+            return key
+        with self._keys_lock:
+            now = time.monotonic()
+            if now - self._fetched_at >= KEY_REFETCH_SECONDS:
+                self._fetched_at = now
+                try:
+                    self.gateway_keys = dict(self._key_fetcher())
+                except Exception as error:  # the keys held so far stay in use
+                    logger.warning("Could not fetch the gateway's keys: %s.", type(error).__name__)
+        return self.gateway_keys.get(key_id)
 
 
 def gateway_keys_from_text(text: str) -> dict[str, Ed25519PublicKey]:
@@ -198,14 +184,8 @@ def gateway_keys_from_text(text: str) -> dict[str, Ed25519PublicKey]:
     return {signing.key_fingerprint(key): key for key in keys}
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Passes the raw request target as `RAW_URI` (as gunicorn does), so signatures are checked
-    over what was sent, not over a decoded path; request lines go to `logging` at debug level."""
-
-    def get_environ(self) -> WSGIEnvironment:
-        environ = super().get_environ()
-        environ["RAW_URI"] = self.path
-        return environ
+class _QuietHandler(RawTargetRequestHandler):
+    """Request lines go to `logging` at debug level, not to stderr."""
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)

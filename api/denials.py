@@ -57,17 +57,28 @@ class AnonymousDenialThrottle(SimpleRateThrottle):
         return self.get_cache_key(request, None) + ":suppressed"
 
 
+REQUEST_USER = object()  # `denial_record`'s default actor: whoever the request authenticated as
+
+
 def denial_record(
     *,
     request: Any,
     details: dict[str, object],
+    action: AuditAction = AuditAction.REQUEST_DENIED,
+    actor: Any = REQUEST_USER,
     target_type: str = "",
     target_id: str = "",
     case_id: str = "",
 ) -> None:
-    """Record a refused request: who, which route, what was answered (`details`)."""
-    user = getattr(request, "user", None)
-    authenticated = bool(getattr(user, "is_authenticated", False))
+    """Record a refused request: who, which route, what was answered (`details`).
+
+    The one way every refusal is recorded, so all carry the method and route and all
+    anonymous ones share the budget. `actor` is `request.user` unless given: authentication
+    passes it (None when nothing verified), as `request.user` is what it is establishing.
+    """
+    if actor is REQUEST_USER:
+        actor = getattr(request, "user", None)
+    authenticated = bool(getattr(actor, "is_authenticated", False))
     details = {"method": request_method(request), **request_route(request), **details}
     if not authenticated:
         counted = anonymous_denial_details(request)
@@ -75,8 +86,8 @@ def denial_record(
             return
         details.update(counted)
     event_record(
-        actor=user if authenticated else None,
-        action=AuditAction.REQUEST_DENIED,
+        actor=actor if authenticated else None,
+        action=action,
         outcome=Outcome.DENIED,
         target_type=target_type,
         target_id=target_id,
@@ -88,8 +99,8 @@ def denial_record(
 def anonymous_denial_details(request: Any) -> dict[str, object] | None:
     """Extra details for an anonymous denial within the rate, or None to leave it out.
 
-    One budget per address for every kind of anonymous refusal (denied requests, rejected
-    signatures of unknown keys). The first denial past the rate is recorded, marked
+    One budget per address for every kind of anonymous refusal (denied requests, signatures
+    that did not verify). The first denial past the rate is recorded, marked
     `recording_suspended`; the ones after it are counted, and the count goes into the next
     denial recorded for that address. Without a working cache the denial is recorded: the
     budget only saves rows, and a refusal must never become a 500.

@@ -8,26 +8,18 @@ mode 0600 the first time the sequencer needs it, and says so in the log.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import hashlib
 import logging
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.core.exceptions import ImproperlyConfigured
 
+from afx_sdk import signing as sdk_signing
 from config.private_files import private_file_create
 
 from . import conf
-from .head_signature import (
-    generate_private_key,
-    load_private_key_pem,
-    load_private_key_raw,
-    private_key_to_pem,
-    public_key_to_raw,
-)
+from .head_signature import generate_private_key, private_key_to_pem
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +34,17 @@ def public_key() -> Ed25519PublicKey:
 
 
 def key_id(key: Ed25519PublicKey) -> str:
-    """A short fingerprint (16 hex digits of SHA-256 of the raw key) to tell keys apart in heads."""
-    return hashlib.sha256(public_key_to_raw(key)).hexdigest()[:16]
+    """A short fingerprint (16 hex digits of SHA-256 of the raw key) to tell keys apart in heads:
+    the SDK's, so a key has one id everywhere (`audit.verify_export` computes it alone)."""
+    return sdk_signing.key_fingerprint(key)
 
 
 def load_ed25519_key(*, encoded: str, path: str, autocreate: bool, setting: str) -> Ed25519PrivateKey:
-    """An Ed25519 key from a setting pair `<setting>` (base64 seed) / `<setting>_FILE` (PEM),
-    the file made on first need when `autocreate`: one loader for every key the gateway holds
-    (this one, and the push signing key of `gateway.push_key`)."""
+    """An Ed25519 key from a setting pair `<setting>` / `<setting>_FILE`, the file made on first
+    need when `autocreate`: one loader for every key the gateway holds (this one, and the push
+    signing keys of `gateway.push_key`). Both take what `afx_sdk.signing.load_private_key`
+    reads: base64 or base64url of the 32-byte seed, padded or not (as the SDK prints keys),
+    or a PEM."""
     return _load(encoded, path, autocreate, setting)
 
 
@@ -58,10 +53,7 @@ def _load(
     encoded: str, path: str, autocreate: bool, setting: str = "AFX_AUDIT_SIGNING_KEY"
 ) -> Ed25519PrivateKey:
     if encoded:
-        try:
-            return load_private_key_raw(base64.b64decode(encoded, validate=True))
-        except (binascii.Error, ValueError):
-            raise ImproperlyConfigured(f"{setting} must be the base64 of a 32-byte Ed25519 seed.") from None
+        return _parse(encoded, setting)
     if not path:
         raise ImproperlyConfigured(f"Set {setting} or {setting}_FILE.")
     key_file = Path(path)
@@ -69,7 +61,16 @@ def _load(
         if not autocreate:
             raise ImproperlyConfigured(f"The key file {key_file} of {setting}_FILE does not exist.")
         _create(key_file)
-    return load_private_key_pem(key_file.read_bytes())
+    return _parse(key_file.read_text(), f"{setting}_FILE")
+
+
+def _parse(text: str, setting: str) -> Ed25519PrivateKey:
+    try:
+        return sdk_signing.load_private_key(text)
+    except ValueError:  # its message names the formats, never the input
+        raise ImproperlyConfigured(
+            f"{setting} must be an Ed25519 private key: base64url or base64 of the 32-byte seed, or a PEM."
+        ) from None
 
 
 def _create(key_file: Path) -> None:

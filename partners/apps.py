@@ -6,4 +6,4 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partner registry"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the sign-in receivers)
+        from . import checks, signals  # noqa: F401  (registers the system checks, connects the sign-in receivers)

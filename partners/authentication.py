@@ -1,10 +1,17 @@
 """DRF authentication of adapters: an RFC 9421 signature made with the adapter key's Ed25519 key.
 
-The gateway verifies over the request as it arrived: the raw request target (`RAW_URI`),
-not Django's decoded path, which cannot tell `%2A` from `*`. A stale signature, a replayed
-nonce, an unknown or revoked key or a wrong signature is refused with 401 and an audit
-event naming the route matched (`api.denials`); neither the nonce nor the raw path reaches
-the audit details.
+The gateway verifies over the request as it arrived: the raw request target (`RAW_URI`,
+read by `afx_sdk.wsgi`, as the push receiver reads it), not Django's decoded path, which
+cannot tell `%2A` from `*`; and the signed path, decoded, must be the path Django routes, or
+a request could be signed for one view and served by another.
+
+A refusal is a 401 and an audit event naming the route (`api.denials.denial_record`),
+never the nonce or the raw path. Key ids are not secret, so a refusal is attributed to a key
+only when the key's holder must have made it: a fresh, valid signature by a revoked key.
+Everything else (a wrong signature, an unknown key id, a stale or replayed signature, which
+anyone who saw the request can send again) is an anonymous denial within the per-address
+budget, with the key id it named in the details. A revoked key id is told apart from an
+unknown one only after its signature verified, so outsiders cannot learn which ids exist.
 """
 
 from __future__ import annotations
@@ -16,14 +23,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.encoding import escape_uri_path
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from afx_sdk import signing
-from audit.choices import AuditAction, Outcome
-from audit.services import event_record
+from afx_sdk.wsgi import request_target, target_path
+from audit.choices import AuditAction
 
 from .identity import AdapterPrincipal
 from .models import AdapterKey
@@ -39,24 +45,12 @@ class SignatureRejected(exceptions.AuthenticationFailed):
         super().__init__(detail=message, code=code)
 
 
-def request_target(request: HttpRequest) -> str:
-    """The path and query exactly as the client sent them.
-
-    gunicorn passes `RAW_URI`, some servers `REQUEST_URI`; ours (`runserver`, the SDK's
-    `serve`) add `RAW_URI` too. Without either (Django's test client), the path is escaped
-    again, which is right for every path whose escapes are the canonical ones.
-    """
-    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
-    if raw:
-        if "://" in raw.split("?", 1)[0]:  # absolute form, as sent to a proxy
-            raw = "/" + raw.split("://", 1)[1].partition("/")[2]
-        return str(raw)
-    query = request.META.get("QUERY_STRING", "")
-    return escape_uri_path(request.path) + (f"?{query}" if query else "")
-
-
 def signed_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}{request_target(request)}"
+    """The absolute URL the signature must cover; BadSignature if its path is not the one routed."""
+    target = request_target(request.META, decoded_path=request.path)
+    if target_path(target) != request.path:
+        raise signing.BadSignature("The signature does not verify.")
+    return f"{request.scheme}://{request.get_host()}{target}"
 
 
 class AdapterSignatureAuthentication(BaseAuthentication):
@@ -69,12 +63,11 @@ class AdapterSignatureAuthentication(BaseAuthentication):
         found: list[AdapterKey] = []
 
         def resolve(key_id: str) -> Ed25519PublicKey | None:
+            # A revoked key still verifies: whether it is revoked is said only to its holder.
             key = AdapterKey.objects.select_related("partner").filter(key_id=key_id).first()
-            if key is None:
+            if key is None or key.public_key is None:  # pre-Ed25519 keys cannot sign anything
                 return None
             found.append(key)
-            if key.is_revoked or key.public_key is None:
-                raise signing.KeyRevoked("The key is revoked.")
             return signing.load_public_key(key.public_key)
 
         try:
@@ -87,11 +80,14 @@ class AdapterSignatureAuthentication(BaseAuthentication):
                 tag=signing.ADAPTER_TAG,
                 max_skew_seconds=settings.AFX_SIGNATURE_MAX_SKEW.total_seconds(),
             )
-            key = found[-1]
-            if not nonce_claim(key=key, nonce=verified.nonce, created=verified.created):
-                raise signing.ReplayedSignature("This signature was already used.")
         except signing.SignatureError as error:
-            self._reject(request, found[-1] if found else None, error.code, str(error))
+            self._reject(request, error, key_id=found[-1].key_id if found else None)
+        key = found[-1]
+        # The nonce is claimed for a revoked key too, so a replay of its refusal is anonymous.
+        if not nonce_claim(key=key, nonce=verified.nonce, created=verified.created):
+            self._reject(request, signing.ReplayedSignature("This signature was already used."), key.key_id)
+        if key.is_revoked:
+            self._reject(request, signing.KeyRevoked("The key is revoked."), key.key_id, signer=key)
         self._touch(key)
         return AdapterPrincipal(key=key), key
 
@@ -100,20 +96,28 @@ class AdapterSignatureAuthentication(BaseAuthentication):
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             AdapterKey.objects.filter(pk=key.pk).update(last_used_at=now)
 
-    def _reject(self, request: Request, key: AdapterKey | None, code: str, message: str) -> NoReturn:
+    def _reject(
+        self,
+        request: Request,
+        error: signing.SignatureError,
+        key_id: str | None,
+        *,
+        signer: AdapterKey | None = None,
+    ) -> NoReturn:
+        """Record and raise the refusal; attributed to `signer` only, which verified as its maker."""
         # Imported here: DRF imports this module while its own views load, which `api` needs.
-        from api.denials import anonymous_denial_details, request_method, request_route
+        from api.denials import denial_record
 
-        # No known key: an anonymous caller, recorded within the per-address budget (None: past it).
-        extra = anonymous_denial_details(request) if key is None else {}
-        if extra is not None:
-            event_record(
-                actor=AdapterPrincipal(key=key) if key is not None else None,
-                action=AuditAction.SIGNATURE_REJECTED,
-                outcome=Outcome.DENIED,
-                details={"reason": code, "method": request_method(request), **request_route(request)} | extra,
-            )
-        raise SignatureRejected(code, message)
+        details: dict[str, object] = {"reason": error.code}
+        if key_id:  # the id of a key that exists: never text a caller typed
+            details["key_id"] = key_id
+        denial_record(
+            request=request._request,
+            action=AuditAction.SIGNATURE_REJECTED,
+            actor=AdapterPrincipal(key=signer) if signer is not None else None,
+            details=details,
+        )
+        raise SignatureRejected(error.code, str(error))
 
     def authenticate_header(self, request: Request) -> str:
         return 'Signature realm="api"'

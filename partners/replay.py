@@ -23,8 +23,10 @@ def nonce_claim(*, key: AdapterKey, nonce: str, created: int) -> bool:
     """Record that `key` signed with `nonce`; False if it already had (a replay).
 
     An INSERT against the unique constraint, in a savepoint: atomic between processes, and
-    the same on SQLite and PostgreSQL. Outside a request transaction it commits at once, so
-    the nonce stays used even if the request fails afterwards.
+    the same on SQLite and PostgreSQL. It commits at once because requests run in autocommit:
+    inside a request-wide transaction, the error handler's `set_rollback()` would undo the
+    claim of every refused request, and the same signature could be sent again. So
+    `ATOMIC_REQUESTS` stays off (the system check `partners.E001` refuses to start with it).
     """
     expires_at = datetime.fromtimestamp(created, tz=UTC) + settings.AFX_SIGNATURE_MAX_SKEW
     try:

@@ -138,6 +138,8 @@ def run_push(args: argparse.Namespace, handler: Handler, downtime: Downtime, sto
     receiver = PushReceiver(
         handler,
         gateway_keys=args.gateway_keys,
+        # Keys fetched from the gateway are fetched again when it rotates them; given ones are fixed.
+        key_fetcher=None if args.gateway_public_key else lambda: fetch_gateway_keys(args.gateway),
         path=args.path,
         on_answer=answer_printer(sys.stdout),
     )

@@ -8,8 +8,10 @@ import stat
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from afx_sdk import signing as sdk_signing
 from audit import signing
-from audit.head_signature import private_key_to_raw
+from audit.head_signature import private_key_to_pem, private_key_to_raw
+from audit.verify_export import fingerprint
 from tests.audit.conftest import TEST_SEED
 
 
@@ -34,8 +36,8 @@ def test_autocreated_key_file_is_private_and_kept(settings, tmp_path):
     ("key", "path", "message"),
     [
         ("", "", "Set AFX_AUDIT_SIGNING_KEY"),
-        ("not base64!", "", "base64 of a 32-byte"),
-        (base64.b64encode(b"short").decode(), "", "base64 of a 32-byte"),
+        ("not base64!", "", "base64 of the 32-byte seed"),
+        (base64.b64encode(b"short").decode(), "", "base64 of the 32-byte seed"),
         ("", "/nonexistent/audit.pem", "does not exist"),
     ],
 )
@@ -44,3 +46,24 @@ def test_missing_or_bad_keys_fail_loudly(settings, key, path, message):
     settings.AFX_AUDIT_SIGNING_KEY_FILE = path
     with pytest.raises(ImproperlyConfigured, match=message):
         signing.signing_key()
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda key: sdk_signing.private_key_text(key),  # as the SDK prints it: base64url, unpadded
+        lambda key: base64.b64encode(private_key_to_raw(key)).decode(),
+        lambda key: base64.b64encode(private_key_to_raw(key)).decode().rstrip("="),
+        lambda key: private_key_to_pem(key).decode(),
+    ],
+    ids=["sdk base64url", "base64", "unpadded base64", "pem"],
+)
+def test_every_spelling_of_a_key_is_read_by_the_one_parser(settings, spelling):
+    key = sdk_signing.generate_private_key()
+    settings.AFX_AUDIT_SIGNING_KEY = spelling(key)
+    assert private_key_to_raw(signing.signing_key()) == private_key_to_raw(key)
+
+
+def test_a_key_has_one_id_everywhere():
+    key = sdk_signing.generate_private_key().public_key()
+    assert signing.key_id(key) == sdk_signing.key_fingerprint(key) == fingerprint(key)

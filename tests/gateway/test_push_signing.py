@@ -129,3 +129,47 @@ def test_a_push_signature_is_refused_by_the_gateway_as_an_adapter_request(world,
         headers={name: request.headers[name] for name in ("Signature-Input", "Signature", "Content-Digest")},
     )
     assert response.status_code == 401
+
+
+@pytest.fixture
+def rotation(settings):
+    """A rotation under way: a second gateway key set as `AFX_GATEWAY_SIGNING_KEY_NEXT`, given
+    as the SDK prints private keys (unpadded base64url)."""
+    next_key = signing.generate_private_key()
+    settings.AFX_GATEWAY_SIGNING_KEY_NEXT = signing.private_key_text(next_key)
+    return next_key
+
+
+def test_during_a_rotation_both_keys_are_published_and_the_current_one_signs(world, captured, rotation):
+    keys = APIClient().get("/api/v1/signing-keys/").json()
+    assert [key["public_key"] for key in keys] == [
+        signing.public_key_text(push_signing_key()),
+        signing.public_key_text(rotation),
+    ]
+    assert [key["key_id"] for key in keys] == [push_key_id(), signing.key_fingerprint(rotation.public_key())]
+    push_to_platform_y(world)
+    (request,) = captured
+    assert f'keyid="{push_key_id()}"' in request.headers["Signature-Input"]
+
+
+def test_after_the_swap_pushes_are_signed_with_the_new_key(world, captured, settings, rotation):
+    old = settings.AFX_GATEWAY_SIGNING_KEY
+    settings.AFX_GATEWAY_SIGNING_KEY = signing.private_key_text(rotation)
+    settings.AFX_GATEWAY_SIGNING_KEY_NEXT = old
+    push_to_platform_y(world)
+    (request,) = captured
+    new_id = signing.key_fingerprint(rotation.public_key())
+    assert f'keyid="{new_id}"' in request.headers["Signature-Input"]
+    published = [key["key_id"] for key in APIClient().get("/api/v1/signing-keys/").json()]
+    assert published == [new_id, signing.key_fingerprint(signing.load_private_key(old).public_key())]
+
+
+def test_a_bad_next_key_fails_loudly_without_quoting_it(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from gateway.push_key import published_keys
+
+    settings.AFX_GATEWAY_SIGNING_KEY_NEXT = "not-a-key-13800138000"
+    with pytest.raises(ImproperlyConfigured, match="AFX_GATEWAY_SIGNING_KEY_NEXT") as failure:
+        published_keys()
+    assert "13800138000" not in str(failure.value)

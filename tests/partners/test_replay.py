@@ -109,3 +109,14 @@ def test_a_nonce_is_claimed_once_per_key(world):
     assert nonce_claim(key=world.key_x.key, nonce="n" * 22, created=created)
     assert not nonce_claim(key=world.key_x.key, nonce="n" * 22, created=created)
     assert nonce_claim(key=world.key_y.key, nonce="n" * 22, created=created)  # another key's namespace
+
+
+def test_atomic_requests_is_refused_by_a_system_check(db, monkeypatch):
+    """A request-wide transaction would roll a refused request's nonce back (`set_rollback`)."""
+    from django.core import checks
+    from django.db import connection
+
+    assert not [m for m in checks.run_checks() if m.id == "partners.E001"]
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    (error,) = [m for m in checks.run_checks() if m.id == "partners.E001"]
+    assert error.level == checks.ERROR and "default" in error.msg

@@ -1,19 +1,26 @@
 """Adapter request signing (RFC 9421, Ed25519) through the gateway: good, stale, replayed, wrong
-key, revoked key, tampered body, escaped paths, hostile headers and a signature made by the
-library alone; every refusal is a 401 in the error shape and is audited without the nonce."""
+key, revoked key, tampered body, escaped paths, signed path against routed path, hostile
+headers, valid signatures of the wrong profile, and a signature made by the library alone;
+every refusal is a 401 in the error shape, audited without the nonce, and attributed to a
+key only when that key's holder made it."""
 
 from __future__ import annotations
 
+import base64
+import secrets
 import time
 from datetime import UTC, datetime
 
 import pytest
+from django.test import RequestFactory
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from afx_sdk import signing
+from api.denials import AnonymousDenialThrottle
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from partners import services
+from partners.authentication import signed_url
 from partners.choices import PartnerStatus
 from tests.clients import SignedClient, signed_world_client
 
@@ -127,27 +134,86 @@ def test_replayed_signature_is_refused_and_its_nonce_not_audited(world, client):
     refused(client.get(ME, headers=headers), "signature_replayed")
     nonce = headers["Signature-Input"].split('nonce="')[1].split('"')[0]
     assert nonce not in str(list(AuditEvent.objects.values_list("details", flat=True)))
+    # Anyone who saw the request can replay it: the refusal is not the adapter's act.
+    replay = rejection("signature_replayed")
+    assert (replay.actor_id, replay.actor_partner) == ("", "")
+    assert replay.details["key_id"] == world.key_x.key.key_id
 
 
 def test_a_push_signature_is_not_accepted_from_an_adapter(world, client):
     refused(client.get(ME, headers=signed(world, "GET", ME, tag=signing.PUSH_TAG)), "signature_invalid")
 
 
-def test_another_private_key_under_the_key_id_is_refused(world):
+def test_another_private_key_under_the_key_id_is_refused_as_an_anonymous_caller(world):
     response = SignedClient(world.key_x.key.key_id, signing.generate_private_key()).get(ME)
     refused(response, "signature_invalid")
-    assert rejection("signature_invalid").actor_partner == world.platform_x.code
+    event = rejection("signature_invalid")
+    assert (event.actor_id, event.actor_partner) == ("", "")
+    assert event.details["key_id"] == world.key_x.key.key_id
 
 
-def test_unknown_key_is_refused_and_not_recorded(world):
-    response = SignedClient("0000000000000000", signing.generate_private_key()).get(ME)
+def test_unknown_key_is_refused_and_its_id_not_recorded(world):
+    # An unknown key id is whatever the caller typed (a phone number fits the syntax).
+    response = SignedClient("13800138000", signing.generate_private_key()).get(ME)
     refused(response, "signature_invalid")
+    event = rejection("signature_invalid")
+    assert event.actor_id == "" and "key_id" not in event.details
+    assert "13800138000" not in str(event.details)
+
+
+def test_bad_signatures_naming_a_real_key_id_stay_within_the_anonymous_budget(world):
+    """Key ids are not secret: flooding with one must not fill the log in the adapter's name."""
+    rate, _ = AnonymousDenialThrottle().parse_rate(AnonymousDenialThrottle().get_rate())
+    assert rate is not None
+    forger = SignedClient(world.key_x.key.key_id, signing.generate_private_key())
+    for _ in range(rate + 20):
+        assert forger.get(ME).status_code == 401
+    events = AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED)
+    assert events.count() == rate + 1
+    assert not events.exclude(actor_id="").exists()
+
+
+def test_revoked_key_is_refused_in_its_own_name(world):
+    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    refused(signed_world_client(world.key_x).get(ME), "key_revoked")
+    event = rejection("key_revoked")
+    assert event.actor_partner == world.platform_x.code  # only its holder could sign this
+
+
+def test_a_revoked_key_id_with_a_wrong_signature_looks_unknown(world):
+    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    forged = SignedClient(world.key_x.key.key_id, signing.generate_private_key()).get(ME)
+    unknown = SignedClient("0000000000000000", signing.generate_private_key()).get(ME)
+    refused(forged, "signature_invalid")
+    assert forged.json() == unknown.json()
     assert rejection("signature_invalid").actor_id == ""
 
 
-def test_revoked_key_is_refused(world):
+def test_a_replayed_request_of_a_revoked_key_is_anonymous(world, client):
     services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
-    refused(signed_world_client(world.key_x).get(ME), "key_revoked")
+    headers = signed(world, "GET", ME)
+    refused(client.get(ME, headers=headers), "key_revoked")
+    refused(client.get(ME, headers=headers), "signature_replayed")
+    assert rejection("signature_replayed").actor_id == ""
+
+
+def test_a_target_holding_a_scheme_separator_is_a_path_not_a_url(world):
+    """`/x://y/<inbox>` is verified as what Django routes, not as the inbox."""
+    routed = "/x://y" + INBOX
+    request = RequestFactory().get(routed, RAW_URI=routed)
+    assert signed_url(request) == f"http://testserver{routed}"
+
+
+def test_the_signed_path_must_be_the_routed_path(world, client):
+    # A raw target in absolute form names the adapter's `me`; Django routes the grants list.
+    headers = signed(world, "GET", ME)
+    response = client.get("/api/v1/grants/", headers=headers, RAW_URI=f"http://testserver{ME}")
+    refused(response, "signature_invalid")
+
+
+def test_an_absolute_form_target_verifies_as_its_path(world, client):
+    response = client.get(ME, headers=signed(world, "GET", ME), RAW_URI=f"http://testserver{ME}")
+    assert response.status_code == 200, response.content
 
 
 def test_tampered_body_is_refused(world, client):
@@ -182,32 +248,86 @@ def test_hostile_signature_headers_are_a_clean_401(world, client, spoil):
     refused(client.get(ME, headers=headers), "signature_invalid")
 
 
-def _parameters(world, params: str, label: str = "afx") -> dict[str, str]:
-    headers = signed(world, "GET", ME)
-    components = '("@method" "@authority" "@path" "@query" "content-digest")'
-    return {**headers, "Signature-Input": f"{label}={components}{params}"}
+class _ParameterSigner(HTTPMessageSigner):
+    """The library's signer, with the signature parameters edited before the signature base is
+    built: the edited parameters are what `Signature-Input` carries and what is signed."""
+
+    def __init__(self, edit, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._edit = edit
+
+    def _build_signature_base(self, message, *, covered_component_ids, signature_params, **kwargs):
+        return super()._build_signature_base(
+            message,
+            covered_component_ids=covered_component_ids,
+            signature_params=self._edit(dict(signature_params)),
+            **kwargs,
+        )
 
 
-NONCE = 'nonce="abcdefghijklmnopqrstuv"'
-PARAMETERS = {
-    "no created": ';keyid="{key}";alg="ed25519";{nonce};tag="afx-adapter"',
-    "no nonce": ';created={now};keyid="{key}";alg="ed25519";tag="afx-adapter"',
-    "short nonce": ';created={now};keyid="{key}";alg="ed25519";nonce="1";tag="afx-adapter"',
-    "no tag": ';created={now};keyid="{key}";alg="ed25519";{nonce}',
-    "created as a string": ';created="{now}";keyid="{key}";{nonce};tag="afx-adapter"',
-    "created far in the future": ';created=99999999999999;keyid="{key}";{nonce};tag="afx-adapter"',
-    "other algorithm": ';created={now};keyid="{key}";alg="hmac-sha256";{nonce};tag="afx-adapter"',
-    "keyid a token": ';created={now};keyid=abc;{nonce};tag="afx-adapter"',
-    "unknown parameter": ';created={now};keyid="{key}";{nonce};tag="afx-adapter";x=1',
+def _validly_signed(world, *, edit=dict, components=signing.COVERED_COMPONENTS, tag="afx-adapter", **sign):
+    """Headers of a GET of `me` signed validly with the adapter's own key, in another profile:
+    the library prepares the signature base, the adapter's private key signs it."""
+
+    class Message:
+        method, url = "GET", f"http://testserver{ME}"
+
+        def __init__(self) -> None:
+            self.headers: dict[str, str] = {}
+
+    message = Message()
+    prepared = _ParameterSigner(edit, signature_algorithm=algorithms.ED25519).prepare(
+        message,
+        key_id=world.key_x.key.key_id,
+        created=datetime.now(UTC),
+        label="afx",
+        tag=tag,
+        covered_component_ids=components,
+        **({"nonce": secrets.token_urlsafe(16), "body": b""} | sign),
+    )
+    signature = signing.load_private_key(world.key_x.private_key).sign(prepared.signature_base)
+    return message.headers | {
+        "Signature-Input": f"afx={prepared.signature_params}",
+        "Signature": f"afx=:{base64.b64encode(signature).decode()}:",
+    }
+
+
+def _without(name: str):
+    return lambda params: {key: value for key, value in params.items() if key != name}
+
+
+def _fewer(component: str) -> tuple[str, ...]:
+    return tuple(c for c in signing.COVERED_COMPONENTS if c != component)
+
+
+FUTURE = int(time.time()) + 3600
+PROFILES = {
+    "no tag": ({"tag": None}, "signature_invalid"),
+    "another tag": ({"tag": "afx-push"}, "signature_invalid"),
+    "no nonce": ({"nonce": None}, "signature_invalid"),
+    "a short nonce": ({"nonce": "1"}, "signature_invalid"),
+    "no created": ({"edit": _without("created")}, "signature_invalid"),
+    "created far in the future": (
+        {"edit": lambda p: p | {"created": FUTURE}},
+        "signature_stale",
+    ),
+    "an unknown parameter": ({"edit": lambda p: p | {"x": 1}}, "signature_invalid"),
+    "another algorithm": ({"edit": lambda p: p | {"alg": "hmac-sha256"}}, "signature_invalid"),
+    "no @query": ({"components": _fewer("@query")}, "signature_invalid"),
+    "no content-digest": ({"components": _fewer("content-digest"), "body": None}, "signature_invalid"),
+    "no @authority": ({"components": _fewer("@authority")}, "signature_invalid"),
+    "no @path": ({"components": _fewer("@path")}, "signature_invalid"),
 }
 
 
-@pytest.mark.parametrize("params", PARAMETERS.values(), ids=PARAMETERS.keys())
-def test_odd_signature_parameters_are_a_clean_401(world, client, params):
-    headers = _parameters(world, params.format(now=int(time.time()), key=world.key_x.key.key_id, nonce=NONCE))
-    response = client.get(ME, headers=headers)
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] in {"signature_invalid", "signature_stale"}
+def test_the_profile_signer_makes_accepted_signatures(world, client):
+    """The harness below signs validly: unedited, its signature is accepted."""
+    assert client.get(ME, headers=_validly_signed(world)).status_code == 200
+
+
+@pytest.mark.parametrize(("profile", "code"), PROFILES.values(), ids=PROFILES.keys())
+def test_valid_signatures_outside_the_profile_are_refused(world, client, profile, code):
+    refused(client.get(ME, headers=_validly_signed(world, **profile)), code)
 
 
 def test_two_signatures_in_one_request_are_refused(world, client):
@@ -276,13 +396,12 @@ def test_two_keys_rotate_and_a_third_is_refused(world):
     second = services.adapter_key_create(
         actor="system:tests", partner=world.platform_x, public_key=signing.public_key_text(partner_made)
     )
-    assert second.private_key is None  # the partner keeps its private key; AFX never saw it
-    assert SignedClient(second.key.key_id, partner_made).get(ME).status_code == 200
+    assert SignedClient(second.key_id, partner_made).get(ME).status_code == 200
     assert signed_world_client(world.key_x).get(ME).status_code == 200
     with pytest.raises(services.Conflict):
-        services.adapter_key_create(actor="system:tests", partner=world.platform_x)
+        world.adapter_key(world.platform_x)
     services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
-    services.adapter_key_create(actor="system:tests", partner=world.platform_x)
+    world.adapter_key(world.platform_x)
 
 
 def test_a_revoked_public_key_cannot_be_registered_again(world):

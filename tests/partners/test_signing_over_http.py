@@ -61,9 +61,9 @@ def gateway(tmp_path_factory) -> Iterator[Gateway]:
     }
     _manage(env, "migrate", "--verbosity", "0")
     _manage(env, "partner_create", "plat", "Plat", "--kind", "payment_platform", "--delivery", "pull")
-    printed = dict(
-        line.strip().split("=", 1) for line in _manage(env, "key_create", "plat").splitlines() if "=" in line
-    )
+    private_key = signing.generate_private_key()  # made here, playing the partner
+    registered = _manage(env, "key_create", "plat", "--public-key", signing.public_key_text(private_key))
+    printed = dict(line.strip().split("=", 1) for line in registered.splitlines() if "=" in line)
     url = f"http://127.0.0.1:{free_port()}"
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", url.removeprefix("http://"), "--noreload"],
@@ -80,7 +80,7 @@ def gateway(tmp_path_factory) -> Iterator[Gateway]:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        yield Gateway(url, printed["AFX_KEY_ID"], signing.load_private_key(printed["AFX_PRIVATE_KEY"]))
+        yield Gateway(url, printed["AFX_KEY_ID"], private_key)
     finally:
         server.terminate()
         server.wait(timeout=10)

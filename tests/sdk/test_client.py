@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from afx_sdk import (
@@ -11,6 +12,7 @@ from afx_sdk import (
     GatewayError,
     GatewayUnavailable,
     QueryClosed,
+    fetch_gateway_keys,
     signing,
 )
 from simulator.dataset import expected_answer
@@ -121,3 +123,27 @@ def test_gateway_keys_lists_the_push_keys_only(client):
     keys = client.gateway_keys()
     assert list(keys) == [GATEWAY_KEY_ID]
     assert signing.public_key_text(keys[GATEWAY_KEY_ID]) == GATEWAY_PUBLIC_KEY
+
+
+def _published(request: httpx.Request) -> httpx.Response:
+    key = {"key_id": GATEWAY_KEY_ID, "algorithm": "ed25519", "public_key": GATEWAY_PUBLIC_KEY, "use": "push"}
+    return httpx.Response(200, json=[key])
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://gateway.example", "http://10.0.0.1:8000", "ftp://gateway.example"]
+)
+def test_gateway_keys_are_not_fetched_over_plain_http_from_afar(base_url):
+    http = httpx.Client(base_url=base_url, transport=httpx.MockTransport(_published))
+    with http, pytest.raises(ValueError, match="https"):
+        fetch_gateway_keys(http)
+    with pytest.raises(ValueError, match="https"):
+        fetch_gateway_keys(base_url)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://gateway.example", "http://localhost:8000", "http://[::1]:8000"]
+)
+def test_gateway_keys_are_fetched_over_https_or_from_loopback(base_url):
+    with httpx.Client(base_url=base_url, transport=httpx.MockTransport(_published)) as http:
+        assert list(fetch_gateway_keys(http)) == [GATEWAY_KEY_ID]

@@ -17,7 +17,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from afx_sdk import Answer, NonceStore, PushReceiver, Query, gateway_keys_from_text, serve, signing
+from afx_sdk import (
+    Answer,
+    MemoryNonceStore,
+    PushReceiver,
+    Query,
+    SQLiteNonceStore,
+    gateway_keys_from_text,
+    serve,
+    signing,
+)
 from simulator.dataset import Dataset, expected_answer
 from simulator.platform import OrderLookupHandler
 from tests.sdk.conftest import GATEWAY_KEY, GATEWAY_KEY_ID, GATEWAY_PUBLIC_KEY, ORDERS, SEED, query_json
@@ -214,11 +223,100 @@ def test_concurrent_deliveries_are_served_in_parallel(webhook, order_numbers):
     assert webhook.handler.calls.total() == len(order_numbers)
 
 
-def test_nonces_are_forgotten_after_their_window():
-    nonces = NonceStore(ttl=0.05)
-    assert nonces.add("n-1") and not nonces.add("n-1")
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_nonces_are_forgotten_after_they_expire(store, tmp_path):
+    nonces = MemoryNonceStore() if store == "memory" else SQLiteNonceStore(tmp_path / "nonces.db")
+    expires_at = time.time() + 0.05
+    assert nonces.add("n-1", expires_at) and not nonces.add("n-1", expires_at)
+    assert nonces.add("n-2", expires_at)
     time.sleep(0.06)
-    assert nonces.add("n-1")
+    assert nonces.add("n-1", time.time() + 60) and not nonces.add("n-1", time.time() + 60)
+
+
+def _push_environ(body: bytes, headers: dict[str, str], url: str = "http://adapter.example/afx/webhook"):
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": PATH,
+        "RAW_URI": PATH,
+        "HTTP_HOST": "adapter.example",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+    }
+    setup_testing_defaults(environ)
+    return environ
+
+
+def _call(receiver: PushReceiver, body: bytes, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    statuses: list[str] = []
+    reply = b"".join(receiver(_push_environ(body, headers), lambda status, _: statuses.append(status)))  # type: ignore[arg-type]
+    return statuses[0], json.loads(reply)
+
+
+def _signed_push(order_number: str, *, key: Ed25519PrivateKey = GATEWAY_KEY) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(query_json(order_number)).encode()
+    key_id = signing.key_fingerprint(key.public_key())
+    url = f"http://adapter.example{PATH}"
+    headers = signing.signed_headers(
+        key_id=key_id, private_key=key, method="POST", url=url, body=body, tag=signing.PUSH_TAG
+    )
+    return body, headers
+
+
+def _receiver(**kwargs: Any) -> PushReceiver:
+    handler = CountingHandler(OrderLookupHandler(Dataset("paylink", seed=SEED, orders=ORDERS)))
+    return PushReceiver(handler, gateway_keys=gateway_keys_from_text(GATEWAY_PUBLIC_KEY), **kwargs)
+
+
+def test_a_push_replayed_to_another_worker_is_refused_with_a_shared_store(order_numbers, tmp_path):
+    """Two receivers stand for two worker processes: each opens the SQLite file on its own."""
+    body, headers = _signed_push(order_numbers[0])
+    first = _receiver(nonces=SQLiteNonceStore(tmp_path / "nonces.db"))
+    second = _receiver(nonces=SQLiteNonceStore(tmp_path / "nonces.db"))
+    assert _call(first, body, headers)[0] == "200 OK"
+    status, reply = _call(second, body, headers)
+    assert (status, reply["error"]["code"]) == ("401 Unauthorized", "signature_replayed")
+    # The default memory store is one process's: the same replay to another one is accepted.
+    assert _call(_receiver(), body, headers)[0] == "200 OK"
+
+
+def test_a_push_with_a_new_gateway_key_makes_the_receiver_fetch_the_keys_once(order_numbers):
+    rotated = signing.generate_private_key()
+    fetches: list[int] = []
+
+    def fetch() -> dict[str, Any]:
+        fetches.append(1)
+        return {
+            **gateway_keys_from_text(GATEWAY_PUBLIC_KEY),
+            **gateway_keys_from_text(signing.public_key_text(rotated)),
+        }
+
+    receiver = _receiver(key_fetcher=fetch)
+    assert _call(receiver, *_signed_push(order_numbers[0]))[0] == "200 OK"
+    assert fetches == []  # a known key needs no fetch
+    assert _call(receiver, *_signed_push(order_numbers[1], key=rotated))[0] == "200 OK"
+    assert _call(receiver, *_signed_push(order_numbers[2], key=rotated))[0] == "200 OK"
+    status, reply = _call(receiver, *_signed_push(order_numbers[3], key=signing.generate_private_key()))
+    assert (status, reply["error"]["code"]) == ("401 Unauthorized", "signature_invalid")
+    assert fetches == [1]  # the unknown key asked again within the minute: no second fetch
+
+
+def test_without_a_fetcher_an_unknown_gateway_key_is_refused(order_numbers):
+    status, reply = _call(_receiver(), *_signed_push(order_numbers[0], key=signing.generate_private_key()))
+    assert (status, reply["error"]["code"]) == ("401 Unauthorized", "signature_invalid")
+
+
+def test_a_failing_fetch_keeps_the_keys_held(order_numbers):
+    def fetch() -> dict[str, Any]:
+        raise OSError("gateway away")
+
+    receiver = _receiver(key_fetcher=fetch)
+    status, _ = _call(receiver, *_signed_push(order_numbers[0], key=signing.generate_private_key()))
+    assert status == "401 Unauthorized"
+    assert _call(receiver, *_signed_push(order_numbers[1]))[0] == "200 OK"
 
 
 def test_gateway_keys_are_named_by_their_fingerprint():

@@ -1,16 +1,16 @@
+"""`runserver` that passes the raw request target as `RAW_URI`, as gunicorn does, so adapter
+signatures verify in development over the same bytes as in production."""
+
 from typing import Any
 
 from django.contrib.staticfiles.management.commands.runserver import Command as StaticRunserverCommand
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 
+from afx_sdk.wsgi import RawTargetRequestHandler as SdkRawTargetRequestHandler
 
-class RawTargetRequestHandler(WSGIRequestHandler):
-    """Adds `RAW_URI`: the request target as it arrived, before any decoding."""
 
-    def get_environ(self) -> dict[str, Any]:
-        environ = super().get_environ()
-        environ["RAW_URI"] = self.path
-        return environ
+class RawTargetRequestHandler(SdkRawTargetRequestHandler, WSGIRequestHandler):
+    """Django's development handler with the SDK's `RAW_URI` (both extend the standard library's)."""
 
 
 class RawTargetWSGIServer(WSGIServer):
