@@ -16,6 +16,11 @@ class AuditAction(models.TextChoices):
     PERSON_CREATED = "person_created", "Person created"
     PERSON_UPDATED = "person_updated", "Person updated"
     PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
+    # A person's credential is theirs alone: they set it with an enrolment code, change it
+    # themselves, and an administrator can only start their enrolment over.
+    PERSON_ENROLLED = "person_enrolled", "Person enrolled (set their own password)"
+    PASSWORD_CHANGED = "password_changed", "Password changed by its holder"
+    ENROLMENT_RESET = "enrolment_reset", "Enrolment started over by an administrator"
     KEY_CREATED = "key_created", "Adapter key created"
     KEY_REVOKED = "key_revoked", "Adapter key revoked"
     GRANT_CREATED = "grant_created", "Grant created"

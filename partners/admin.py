@@ -20,9 +20,11 @@ from api.exceptions import DomainError
 
 from . import services
 from .choices import PERSON_ROLES, Delivery, PartnerStatus, RequestKind
+from .enrolment import ENROLMENT_LIFETIME
 from .models import AdapterKey, Grant, Partner, Person
 
 DEFAULT_GRANT_LIFETIME = timedelta(days=90)
+ENROLMENT_HOURS = int(ENROLMENT_LIFETIME.total_seconds() // 3600)
 
 
 def _run(request: HttpRequest, action: Any, **kwargs: Any) -> Any:
@@ -93,7 +95,7 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
     list_display = ["code", "name", "kind", "status", "delivery"]
     list_filter = ["kind", "status", "delivery"]
     search_fields = ["code", "name"]
-    actions = ["suspend", "reactivate", "issue_adapter_key"]
+    actions = ["suspend", "reactivate"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Created through the service; afterwards only suspension and grants change it.
@@ -128,21 +130,6 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
         for partner in partners:
             _run(request, services.partner_set_status, partner=partner, status=PartnerStatus.ACTIVE)
 
-    @admin.action(description="Issue an adapter key pair (private key shown once)")
-    def issue_adapter_key(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
-        for partner in partners:
-            issued = _run(request, services.adapter_key_create, partner=partner, label="admin")
-            if issued is not None:
-                _show_private_key_once(request, issued)
-
-
-def _show_private_key_once(request: HttpRequest, issued: services.IssuedKey) -> None:
-    """A generated private key, shown to the administrator once; AFX keeps only the public key."""
-    message = f"{issued.key.partner.code}: AFX_KEY_ID={issued.key.key_id}"
-    if issued.private_key is not None:
-        message += f" AFX_PRIVATE_KEY={issued.private_key} (shown once; store it now)"
-    messages.warning(request, message)
-
 
 class PersonForm(forms.ModelForm):
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in PERSON_ROLES])
@@ -158,7 +145,7 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["username", "partner", "role", "is_active"]
     list_filter = ["role", "is_active", "partner__kind"]
     search_fields = ["username"]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reset_enrolment"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["username", "partner", "role", "is_active", "date_joined", "last_login"] if obj else []
@@ -177,14 +164,30 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
             role=form.cleaned_data["role"],
         )
         if result is not None:
-            person, password = result
+            person, code = result
             obj.pk = person.pk
-            messages.warning(request, f"Initial password for {person.username} (shown once): {password}")
+            _show_enrolment_code_once(request, person, code)
 
     @admin.action(description="Deactivate: no more sign-ins, tokens revoked")
     def deactivate(self, request: HttpRequest, people: QuerySet[Person]) -> None:
         for person in people:
             _run(request, services.person_deactivate, person=person)
+
+    @admin.action(description="Start enrolment over: password unusable, tokens revoked, new code")
+    def reset_enrolment(self, request: HttpRequest, people: QuerySet[Person]) -> None:
+        for person in people:
+            code = _run(request, services.person_enrolment_reset, person=person)
+            if code is not None:
+                _show_enrolment_code_once(request, person, code)
+
+
+def _show_enrolment_code_once(request: HttpRequest, person: Person, code: str) -> None:
+    """The code is for the person, who sets their own password with it; AFX keeps its digest."""
+    messages.warning(
+        request,
+        f"Enrolment code for {person.username} (shown once; valid {ENROLMENT_HOURS} hours, single use): "
+        f"{code}. They set their own password with it at POST /api/v1/auth/enrol/.",
+    )
 
 
 # knox's own admin has an "add" page that mints a token for any person and shows it: an
@@ -217,10 +220,9 @@ class AuthTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 class AdapterKeyForm(forms.ModelForm):
     public_key = forms.CharField(
-        required=False,
         max_length=200,
-        help_text="The adapter's Ed25519 public key (base64url of its raw 32 bytes). Leave empty to "
-        "generate a pair here; its private key is then shown once.",
+        help_text="The adapter's Ed25519 public key (base64url of its raw 32 bytes), made by the partner "
+        "with `python -m afx_sdk.keygen`. The private key stays with the partner; AFX never sees it.",
     )
 
     class Meta:
@@ -255,16 +257,16 @@ class AdapterKeyAdmin(NoDeleteMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: AdapterKey, form: Any, change: bool) -> None:
         if change:
             return
-        issued = _run(
+        key = _run(
             request,
             services.adapter_key_create,
             partner=obj.partner,
-            public_key=form.cleaned_data["public_key"] or None,
+            public_key=form.cleaned_data["public_key"],
             label=obj.label,
         )
-        if issued is not None:
-            obj.pk = issued.key.pk
-            _show_private_key_once(request, issued)
+        if key is not None:
+            obj.pk = key.pk
+            messages.success(request, f"{key.partner.code}: registered AFX_KEY_ID={key.key_id}")
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, keys: QuerySet[AdapterKey]) -> None:

@@ -2,6 +2,11 @@
 telecom operator, an oversight body and the exchange, with people of every role, grants and
 adapter keys. Built through the services, so it is audited like any real registration.
 
+Two shortcuts, for the demo only, each playing the other side: every demo person gets the
+documented password `afx-demo-password` set directly (a real person enrols with their own
+code and nobody else knows their password), and the demo makes each adapter's key pair
+itself, as the partner would with `python -m afx_sdk.keygen`, registering only the public key.
+
 The names are invented; the shape follows the centres described in the domain brief.
 """
 
@@ -9,13 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from afx_sdk import signing
+
+from . import enrolment, services
 from .choices import Delivery, PartnerKind, RequestKind
-from .models import Partner
+from .models import AdapterKey, Partner, Person
 
 ACTOR = "system:seed_demo"
 DEMO_PASSWORD = "afx-demo-password"  # noqa: S105 - documented demo sign-in, local only
@@ -100,12 +108,35 @@ INPUT_FORMATS = {"paylink": {"order_number": r"PL\d{17}"}, "swiftpay": {"order_n
 ADAPTERS = ["paylink", "swiftpay", "bank-east", "bank-river", "bank-coast", "telecom-one"]
 
 
+class PartnerHeldKey(NamedTuple):
+    """A registered adapter key and its private half, which only the (demo) partner holds."""
+
+    key: AdapterKey
+    private_key: str
+
+
+def demo_adapter_key(*, actor: str, partner: Partner, label: str) -> PartnerHeldKey:
+    """Play the partner: make a key pair here and register only its public key."""
+    private_key = signing.generate_private_key()
+    key = services.adapter_key_create(
+        actor=actor, partner=partner, public_key=signing.public_key_text(private_key), label=label
+    )
+    return PartnerHeldKey(key, signing.private_key_text(private_key))
+
+
+def _demo_password_set(person: Person, password: str) -> None:
+    """Demo only: the documented password instead of the person's own enrolment."""
+    person.set_password(password)
+    enrolment.enrolment_close(person)
+    person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
+
+
 @dataclass
 class DemoWorld:
-    """What was made, with the secrets that exist only now: keys are shown once."""
+    """What was made, with the demo partners' private keys, which exist only here and now."""
 
     people: list[tuple[str, str, str]] = field(default_factory=list)
-    keys: dict[str, services.IssuedKey] = field(default_factory=dict)
+    keys: dict[str, PartnerHeldKey] = field(default_factory=dict)
     grants: int = 0
 
 
@@ -130,9 +161,8 @@ def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> 
         for code, name, kind, delivery, webhook, answers in PARTNERS
     }
     for username, code, role in PEOPLE:
-        services.person_create(
-            actor=ACTOR, partner=partners[code], username=username, role=role, password=password
-        )
+        person, _ = services.person_create(actor=ACTOR, partner=partners[code], username=username, role=role)
+        _demo_password_set(person, password)
         world.people.append((username, code, role))
     expires_at = timezone.now() + timedelta(days=grant_days)
     for unit, partner, kind in GRANTS:
@@ -146,7 +176,5 @@ def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> 
         )
         world.grants += 1
     for code in ADAPTERS:
-        world.keys[code] = services.adapter_key_create(
-            actor=ACTOR, partner=partners[code], label="demo adapter"
-        )
+        world.keys[code] = demo_adapter_key(actor=ACTOR, partner=partners[code], label="demo adapter")
     return world

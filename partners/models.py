@@ -67,6 +67,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     Only a username identifies a person here: AFX keeps no staff names or contacts, so it
     holds no personal data of its own users beyond what sign-in needs.
+
+    Nobody else ever knows a person's password: a new person (or one whose enrolment an
+    administrator started over) has an unusable password and a pending enrolment code, of
+    which only a digest is kept (`partners.enrolment`); the person sets their password with it.
     """
 
     username = models.CharField(max_length=80, unique=True)
@@ -74,6 +78,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=16, choices=[(r.value, r.label) for r in Role if r != Role.ADAPTER])
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    enrolment_digest = models.CharField(max_length=64, blank=True, editable=False)
+    enrolment_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar[PersonManager] = PersonManager()
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
@@ -26,6 +27,7 @@ from api.exceptions import Conflict, Forbidden, Invalid
 from audit.choices import AuditAction, Outcome
 from audit.services import event_record
 
+from . import enrolment
 from .choices import (
     ANSWERING_KINDS,
     KINDS_ANSWERED_BY,
@@ -178,10 +180,13 @@ def _partner_status_change(actor: Any, partner: Partner, status: str) -> Partner
 
 
 @transaction.atomic
-def person_create(
-    *, actor: Any, partner: Partner, username: str, role: str, password: str | None = None
-) -> tuple[Person, str]:
-    """Create a person of `partner` in `role`; returns the person and their initial password."""
+def person_create(*, actor: Any, partner: Partner, username: str, role: str) -> tuple[Person, str]:
+    """Create a person of `partner` in `role`; returns the person and their enrolment code.
+
+    The person has no usable password: nobody can sign in as them until they enrol with the
+    code (`person_enrol`) and a password only they know. The code is for the administrator
+    to hand over; AFX keeps only its digest.
+    """
     _require_administrator(actor)
     allowed_roles = ROLES_BY_PARTNER_KIND[PartnerKind(partner.kind)]
     if role not in allowed_roles:
@@ -191,9 +196,9 @@ def person_create(
         )
     if Person.objects.filter(username=username).exists():
         raise Conflict("A person with this username exists.", fields={"username": ["Already taken."]})
-    password = password or secrets.token_urlsafe(15)
     person = Person(username=username, partner=partner, role=role, is_superuser=role == Role.ADMINISTRATOR)
-    person.set_password(password)
+    person.set_unusable_password()
+    code = enrolment.enrolment_open(person)
     person.full_clean(exclude=["password"])
     person.save()
     person.groups.add(partner.group)
@@ -201,31 +206,118 @@ def person_create(
         actor=actor,
         action=AuditAction.PERSON_CREATED,
         target=person,
-        details={"partner": partner.code, "role": role},
+        details={"partner": partner.code, "role": role, "enrolment_expires_at": _moment(person)},
     )
-    return person, password
+    return person, code
+
+
+def _moment(person: Person) -> str | None:
+    expires_at = person.enrolment_expires_at
+    return expires_at.isoformat() if expires_at else None
+
+
+@transaction.atomic
+def person_enrolment_reset(*, actor: Any, person: Person) -> str:
+    """Start a person's enrolment over, for one who lost their password or code: their
+    password stops working, every token they hold is revoked, and a new code is returned.
+    The administrator still never sets a credential: the person's own enrolment does."""
+    _require_administrator(actor)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        raise Conflict("This person is deactivated.", code="person_inactive")
+    person.set_unusable_password()
+    code = enrolment.enrolment_open(person)
+    person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
+    _tokens_end(actor=actor, tokens=AuthToken.objects.filter(user=person), reason="enrolment_reset")
+    event_record(
+        actor=actor,
+        action=AuditAction.ENROLMENT_RESET,
+        target=person,
+        details={"enrolment_expires_at": _moment(person)},
+    )
+    return code
+
+
+class EnrolmentRefused(Invalid):
+    code = "enrolment_refused"
+    audited = True  # `person_enrol` records the refusal before raising it
+
+
+def person_enrol(*, username: str, code: str, password: str) -> Person:
+    """A person sets their own password with their enrolment code; the code is then used up.
+
+    Anonymous: the code is the proof. An unknown username, a wrong, expired or used code and a
+    deactivated person get one answer, recorded (with the person as target when there is one).
+    The password must pass Django's validators (400 naming `password`; the code stays valid).
+    """
+    with transaction.atomic():
+        person = Person.objects.select_for_update().filter(username=username, is_active=True).first()
+        matched = enrolment.enrolment_matches(person, code, timezone.now())
+        if matched and person is not None:
+            _password_validate(person, password, field="password")
+            person.set_password(password)
+            enrolment.enrolment_close(person)
+            person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
+            event_record(actor=person, action=AuditAction.PERSON_ENROLLED, target=person)
+            return person
+        event_record(
+            actor=None,
+            action=AuditAction.PERSON_ENROLLED,
+            outcome=Outcome.DENIED,
+            target=person,
+            details={"reason": EnrolmentRefused.code},
+        )
+    raise EnrolmentRefused("The username or enrolment code is wrong, or the code has expired or been used.")
+
+
+def _password_validate(person: Person, password: str, *, field: str) -> None:
+    try:
+        validate_password(password, user=person)
+    except ValidationError as error:
+        raise Invalid("Choose another password.", fields={field: list(error.messages)}) from None
+
+
+class WrongPassword(Invalid):
+    code = "wrong_password"
+    audited = True  # `person_password_change` records the refusal before raising it
+
+
+def person_password_change(
+    *, person: Person, current_password: str, new_password: str, keep: AuthToken | None = None
+) -> None:
+    """A signed-in person changes their own password; every other token of theirs is revoked
+    (`keep`, the token of the request, stays), so a session someone else holds ends here.
+    A wrong current password is refused and recorded: a stolen token alone changes nothing."""
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.check_password(current_password):
+            _password_validate(person, new_password, field="new_password")
+            person.set_password(new_password)
+            person.save(update_fields=["password"])
+            others = AuthToken.objects.filter(user=person).exclude(pk=keep.pk if keep is not None else None)
+            _tokens_end(actor=person, tokens=others, reason="password_changed")
+            event_record(actor=person, action=AuditAction.PASSWORD_CHANGED, target=person)
+            return
+        event_record(
+            actor=person,
+            action=AuditAction.PASSWORD_CHANGED,
+            outcome=Outcome.DENIED,
+            target=person,
+            details={"reason": WrongPassword.code},
+        )
+    raise WrongPassword("The current password is wrong.", fields={"current_password": ["Wrong password."]})
 
 
 @transaction.atomic
 def person_deactivate(*, actor: Any, person: Person) -> Person:
-    """Stop a person from signing in and end every token they hold."""
+    """Stop a person from signing in or enrolling, and end every token they hold, each recorded."""
     _require_administrator(actor)
     person.is_active = False
-    person.save(update_fields=["is_active"])
-    revoked, _ = AuthToken.objects.filter(user=person).delete()
-    event_record(
-        actor=actor, action=AuditAction.PERSON_DEACTIVATED, target=person, details={"tokens_revoked": revoked}
-    )
+    enrolment.enrolment_close(person)
+    person.save(update_fields=["is_active", "enrolment_digest", "enrolment_expires_at"])
+    _tokens_end(actor=actor, tokens=AuthToken.objects.filter(user=person), reason="person_deactivated")
+    event_record(actor=actor, action=AuditAction.PERSON_DEACTIVATED, target=person)
     return person
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    """A registered adapter key. `private_key` is set only when AFX generated the pair (demo,
-    convenience): it is shown once, at creation, and never stored."""
-
-    key: AdapterKey
-    private_key: str | None = None
 
 
 def _canonical_public_key(public_key: str) -> str:
@@ -238,22 +330,14 @@ def _canonical_public_key(public_key: str) -> str:
 
 
 @transaction.atomic
-def adapter_key_create(
-    *, actor: Any, partner: Partner, public_key: str | None = None, label: str = ""
-) -> IssuedKey:
+def adapter_key_create(*, actor: Any, partner: Partner, public_key: str, label: str = "") -> AdapterKey:
     """Register an adapter's Ed25519 public key; a partner may hold two active keys at once, to rotate.
 
-    The right way: the partner generates its key pair and hands over the public key only.
-    Without one, AFX generates a pair and returns the private key once; it keeps only the
-    public half either way.
+    The partner makes its key pair (`python -m afx_sdk.keygen`) and hands over the public key
+    only: the private key never leaves the partner, so nobody at AFX can sign as its adapter.
     """
     _require_administrator(actor)
-    private_key = None
-    if public_key is None:
-        generated = signing.generate_private_key()
-        private_key, public_key = signing.private_key_text(generated), signing.public_key_text(generated)
-    else:
-        public_key = _canonical_public_key(public_key)
+    public_key = _canonical_public_key(public_key)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if partner.kind not in ANSWERING_KINDS:
         raise Invalid("Only answering partners have adapters.", code="not_answering")
@@ -275,9 +359,9 @@ def adapter_key_create(
         actor=actor,
         action=AuditAction.KEY_CREATED,
         target=key,
-        details={"partner": partner.code, "key_id": key.key_id, "generated": private_key is not None},
+        details={"partner": partner.code, "key_id": key.key_id},
     )
-    return IssuedKey(key=key, private_key=private_key)
+    return key
 
 
 @transaction.atomic
@@ -424,6 +508,12 @@ def token_revoke(*, actor: Any, token: AuthToken) -> None:
     if not (isinstance(actor, Person) and actor.pk == token.user_id):
         _require_administrator(actor)
     _token_end(actor=actor, token=token)
+
+
+def _tokens_end(*, actor: Any, tokens: QuerySet[AuthToken], reason: str) -> None:
+    """End each of `tokens`, one `token_revoked` event apiece (as `token_issue` records each)."""
+    for token in tokens.select_related("user").order_by("created"):
+        _token_end(actor=actor, token=token, reason=reason)
 
 
 def _token_end(*, actor: Any, token: AuthToken, reason: str = "") -> None:

@@ -57,7 +57,7 @@ class SignedClient(APIClient):
 
 
 def signed_world_client(issued: Any) -> SignedClient:
-    """A client signing with a key the test world generated (`services.IssuedKey`)."""
+    """A client signing with a key the test world made playing its partner (`tests.conftest.HeldKey`)."""
     return SignedClient(issued.key.key_id, issued.private_key)
 
 

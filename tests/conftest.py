@@ -6,20 +6,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from afx_sdk import signing
 from gateway.models import Case, Query
 from gateway.services import cases, queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
-from partners.models import Grant, Partner, Person
+from partners.models import AdapterKey, Grant, Partner, Person
 from tests.clients import signed_world_client, token_client
 
 SYSTEM = "system:tests"
+
+
+class HeldKey(NamedTuple):
+    """An adapter key as its partner holds it: the registered key and the private half,
+    which the test (playing the partner) made and AFX never saw."""
+
+    key: AdapterKey
+    private_key: str
+
+
+def adapter_key_register(partner: Partner, label: str = "") -> HeldKey:
+    """Play the partner: make a key pair here and register only its public key."""
+    private_key = signing.generate_private_key()
+    key = services.adapter_key_create(
+        actor=SYSTEM, partner=partner, public_key=signing.public_key_text(private_key), label=label
+    )
+    return HeldKey(key, signing.private_key_text(private_key))
 
 
 @dataclass
@@ -37,11 +55,16 @@ class World:
     operator_bank: Person
     auditor: Person
     administrator: Person
-    key_x: services.IssuedKey
-    key_y: services.IssuedKey
+    key_x: HeldKey
+    key_y: HeldKey
     grant_a_x: Grant
     case_a: Case
     query_a: Query
+
+    @staticmethod
+    def adapter_key(partner: Partner, label: str = "") -> HeldKey:
+        """Another key of `partner`, made as the partner would: (AdapterKey, private key)."""
+        return adapter_key_register(partner, label)
 
     def client(self, identity: str) -> object:
         """An API client authenticated as one identity of the permission matrix."""
@@ -120,8 +143,8 @@ def make_world() -> World:
         operator_bank=person("operator-bank", bank, "operator"),
         auditor=person("auditor", oversight, "auditor"),
         administrator=person("administrator", exchange, "administrator"),
-        key_x=services.adapter_key_create(actor=SYSTEM, partner=platform_x),
-        key_y=services.adapter_key_create(actor=SYSTEM, partner=platform_y),
+        key_x=adapter_key_register(platform_x),
+        key_y=adapter_key_register(platform_y),
         grant_a_x=grant_a_x,
         case_a=case_a,
         query_a=query_a,

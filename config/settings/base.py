@@ -152,9 +152,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     # anonymous_denials: how many refusals of anonymous callers per address are audited (api.denials).
     # sign_in is per address; sign_out is per person, generous, and apart from sign_in on purpose.
+    # enrol (per address) and password_change (per person) guard the two ways to set a password.
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": "30/minute",
         "sign_out": "120/minute",
+        "enrol": "10/minute",
+        "password_change": "10/minute",
         "anonymous_denials": "60/minute",
     },
     "UNAUTHENTICATED_USER": None,
@@ -209,11 +212,15 @@ AFX_ALLOW_HTTP_WEBHOOKS = env.bool("AFX_ALLOW_HTTP_WEBHOOKS", default=False)
 
 # Adapter request signing: a timestamp more than this far from now is stale.
 AFX_SIGNATURE_MAX_SKEW = timedelta(minutes=5)
-# The gateway's own Ed25519 key, which signs pushes (see gateway/push_key.py): the base64 of
-# its 32-byte seed, or a PKCS#8 PEM file. Its public key is published at /api/v1/signing-keys/.
+# The gateway's own Ed25519 key, which signs pushes (see gateway/push_key.py): base64url or
+# base64 of its 32-byte seed (as the SDK prints keys), or a PKCS#8 PEM (in the variable or a
+# file). Its public key is published at /api/v1/signing-keys/; during a rotation so is the
+# _NEXT key's, which signs nothing until it is swapped in as the current one.
 AFX_GATEWAY_SIGNING_KEY = env("AFX_GATEWAY_SIGNING_KEY", default="")
 AFX_GATEWAY_SIGNING_KEY_FILE = env("AFX_GATEWAY_SIGNING_KEY_FILE", default="")
 AFX_GATEWAY_SIGNING_KEY_AUTOCREATE = False
+AFX_GATEWAY_SIGNING_KEY_NEXT = env("AFX_GATEWAY_SIGNING_KEY_NEXT", default="")
+AFX_GATEWAY_SIGNING_KEY_NEXT_FILE = env("AFX_GATEWAY_SIGNING_KEY_NEXT_FILE", default="")
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 # Redis redelivers an unacknowledged task (a worker died) after this; retries wait far less.

@@ -66,6 +66,21 @@ class TokenInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=200, trim_whitespace=False, style={"input_type": "password"})
 
 
+class EnrolInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=80)
+    code = serializers.CharField(max_length=100, trim_whitespace=True)
+    password = serializers.CharField(max_length=200, trim_whitespace=False, style={"input_type": "password"})
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(
+        max_length=200, trim_whitespace=False, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        max_length=200, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
 class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()

@@ -5,7 +5,9 @@ from partners.choices import PartnerStatus
 from . import views
 
 urlpatterns = [
+    path("auth/enrol/", views.EnrolApi.as_view(), name="auth-enrol"),
     path("auth/token/", views.TokenApi.as_view(), name="auth-token"),
+    path("auth/password/", views.PasswordApi.as_view(), name="auth-password"),
     path("me/", views.MeApi.as_view(), name="me"),
     path("partners/", views.PartnerListApi.as_view(), name="partner-list"),
     path("partners/<slug:code>/", views.PartnerDetailApi.as_view(), name="partner-detail"),

@@ -1,8 +1,9 @@
-"""The registry's API: sign-in tokens, who am I, partners, people, adapter keys and grants."""
+"""The registry's API: enrolment, sign-in tokens, one's own password, who am I, partners,
+people, adapter keys and grants."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
@@ -25,9 +26,11 @@ from partners.models import AdapterKey, Grant, Partner, Person
 
 from .serializers import (
     AdapterKeyOutputSerializer,
+    EnrolInputSerializer,
     GrantOutputSerializer,
     MeOutputSerializer,
     PartnerOutputSerializer,
+    PasswordChangeInputSerializer,
     PersonOutputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
@@ -78,6 +81,60 @@ class TokenApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
         services.token_revoke(actor=request.user, token=request.auth)
+        return Response(status=204)
+
+
+class EnrolApi(APIView):
+    """`POST` sets the caller's first password with the enrolment code their administrator
+    handed them (`person_enrol`). Anonymous: no credential is read, the code is the proof.
+    Throttled per address on a budget of its own (`enrol`)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "enrol"
+
+    @extend_schema(
+        request=EnrolInputSerializer,
+        responses={
+            204: None,
+            400: refusal(
+                "The body is not valid, the password fails a rule (`fields.password`), or "
+                "`enrolment_refused`: the username or code is wrong, or the code has expired or been used."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = EnrolInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.person_enrol(**data.validated_data)
+        return Response(status=204)
+
+
+class PasswordApi(APIView):
+    """`POST` changes the caller's own password; their other tokens are revoked, the one
+    signing this request stays. People only, by token; throttled per person (`password_change`)."""
+
+    allowed_roles = EVERY_PERSON
+    authentication_classes = [TokenAuthentication]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password_change"
+
+    @extend_schema(
+        request=PasswordChangeInputSerializer,
+        responses={
+            204: None,
+            400: refusal(
+                "The body is not valid, `wrong_password` (the current password), or the new password "
+                "fails a rule (`fields.new_password`)."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = cast(Person, request.user)  # `RoleAllowed` admitted people only
+        services.person_password_change(person=person, keep=request.auth, **data.validated_data)
         return Response(status=204)
 
 

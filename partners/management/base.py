@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from api.exceptions import DomainError
+from partners.enrolment import ENROLMENT_LIFETIME
 from partners.models import Partner
 
 
@@ -31,6 +32,14 @@ class RegistryCommand(BaseCommand):
             return Partner.objects.get(code=code)
         except Partner.DoesNotExist:
             raise CommandError(f"No partner with code {code!r}.") from None
+
+    def enrolment_code(self, code: str) -> None:
+        """Print a new enrolment code, once: the person sets their own password with it."""
+        hours = int(ENROLMENT_LIFETIME.total_seconds() // 3600)
+        self.stdout.write(f"Enrolment code (shown once, single use, valid {hours} hours): {code}")
+        self.stdout.write(
+            "Hand it to the person; they choose their password with it at POST /api/v1/auth/enrol/."
+        )
 
     def table(self, header: list[str], rows: list[list[object]]) -> None:
         """Print rows as aligned columns, header first."""

@@ -32,6 +32,7 @@ from gateway.services import queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
 from simulator.dataset import expected_answer
+from tests.conftest import HeldKey, adapter_key_register
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,8 +167,8 @@ class Platforms:
     by a test, are stopped when it ends."""
 
     push_port: int
-    paylink: services.IssuedKey
-    swiftpay: services.IssuedKey
+    paylink: HeldKey
+    swiftpay: HeldKey
     started: list[SimulatorProcess] = field(default_factory=list)
 
     def push_simulator(self, *faults: str) -> SimulatorProcess:
@@ -176,11 +177,10 @@ class Platforms:
     def pull_simulator(self, gateway_url: str, *faults: str) -> SimulatorProcess:
         return self._start("swiftpay", "pull", self.swiftpay, "--gateway", gateway_url, *faults)
 
-    def _start(self, partner: str, mode: str, key: services.IssuedKey, *args: str) -> SimulatorProcess:
+    def _start(self, partner: str, mode: str, key: HeldKey, *args: str) -> SimulatorProcess:
         if mode == "push":  # verifies the gateway's signatures: its public key only
             keys = {"AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(push_signing_key())}
         else:
-            assert key.private_key is not None
             keys = {"AFX_KEY_ID": key.key.key_id, "AFX_PRIVATE_KEY": key.private_key}
         simulator = SimulatorProcess(partner, mode, keys, *args)
         self.started.append(simulator)
@@ -211,7 +211,7 @@ def platforms(world: Any, postgres: None) -> Iterator[Platforms]:
             kind=RequestKind.ORDER_LOOKUP,
             expires_at=timezone.now() + timedelta(days=1),
         )
-        made[code] = services.adapter_key_create(actor="system:tests", partner=partner)
+        made[code] = adapter_key_register(partner)
     registered = Platforms(push_port=port, paylink=made["paylink"], swiftpay=made["swiftpay"])
     yield registered
     for simulator in registered.started:

@@ -20,6 +20,22 @@ ROWS = [
     Row(
         "auth-token", "DELETE", "/api/v1/auth/token/", every(204, anonymous=401, adapter_x=401, adapter_y=401)
     ),
+    # Anonymous by design: credentials are not read, the enrolment code is the proof.
+    Row(
+        "auth-enrol",
+        "POST",
+        "/api/v1/auth/enrol/",
+        every(400),
+        body=lambda w: {"username": w.officer_a.username, "code": "not-the-code", "password": "x" * 20},
+    ),
+    # People only, by token; the current password is checked (wrong here: 400, nothing changes).
+    Row(
+        "auth-password",
+        "POST",
+        "/api/v1/auth/password/",
+        every(400, anonymous=401, adapter_x=401, adapter_y=401),
+        body=lambda w: {"current_password": "not-the-password", "new_password": "y" * 20},
+    ),
     Row("me", "GET", "/api/v1/me/", every(200, **NO_ANONYMOUS)),
     Row("partner-list", "GET", "/api/v1/partners/", every(200, **NO_ANONYMOUS)),
     Row(

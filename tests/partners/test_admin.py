@@ -88,7 +88,8 @@ def test_admin_suspend_action_refuses_the_exchange(world, admin_client):
     assert admin_client.get("/admin/partners/partner/").status_code == 200
 
 
-def test_admin_registers_an_adapter_public_key_or_generates_a_pair_shown_once(world, admin_client):
+def test_admin_registers_an_adapter_public_key_and_never_makes_a_private_one(world, admin_client):
+    """Issue 8 item 1: the partner alone holds its private key; the admin only registers public keys."""
     from afx_sdk import signing
     from partners.models import AdapterKey
 
@@ -101,17 +102,26 @@ def test_admin_registers_an_adapter_public_key_or_generates_a_pair_shown_once(wo
     assert response.status_code == 200
     key = AdapterKey.objects.get(public_key=public_key)
     assert (key.partner, key.label, key.created_by) == (world.bank, "primary", world.administrator)
+    assert f"AFX_KEY_ID={key.key_id}" in response.content.decode()
     assert "AFX_PRIVATE_KEY" not in response.content.decode()
+    held = AdapterKey.objects.count()
 
-    add = {"partner": world.bank.pk, "label": "", "public_key": ""}
-    response = admin_client.post("/admin/partners/adapterkey/add/", add, follow=True)
-    shown = response.content.decode().split("AFX_PRIVATE_KEY=")[1].split(" ")[0]
-    generated = AdapterKey.objects.filter(partner=world.bank).latest("created_at")
-    assert generated.public_key == signing.public_key_text(signing.load_private_key(shown))
-    change = admin_client.get(f"/admin/partners/adapterkey/{generated.pk}/change/")
-    assert change.status_code == 200 and shown not in change.content.decode()
+    blank = {"partner": world.bank.pk, "label": "", "public_key": ""}
+    response = admin_client.post("/admin/partners/adapterkey/add/", blank, follow=True)
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    assert "AFX_PRIVATE_KEY" not in response.content.decode()
+    listing = admin_client.get("/admin/partners/partner/").content.decode()
+    assert "issue_adapter_key" not in listing
+    response = admin_client.post(
+        "/admin/partners/partner/",
+        {"action": "issue_adapter_key", "_selected_action": [world.bank.pk]},
+        follow=True,
+    )
+    assert "AFX_PRIVATE_KEY" not in response.content.decode()
+    assert AdapterKey.objects.count() == held
 
     response = admin_client.post(
         "/admin/partners/adapterkey/add/", {"partner": world.bank.pk, "public_key": "not-a-key"}, follow=True
     )
     assert "Not an Ed25519 public key." in response.content.decode()
+    assert AdapterKey.objects.count() == held

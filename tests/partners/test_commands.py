@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from afx_sdk import signing
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from partners import services
 from partners.demo_world import ADAPTERS
 from partners.models import AdapterKey, Grant, Partner, Person
 
@@ -61,23 +62,50 @@ def test_refusals_are_clean_command_errors(db):
 
 
 def test_person_commands(world):
+    """Issue 8 item 1: the command prints an enrolment code, never a password it chose."""
     output = run("person_create", "new-officer", "--partner", "unit-a", "--role", "officer")
-    password = output.split("(shown once): ")[1].strip()
-    assert Person.objects.get(username="new-officer").check_password(password)
+    code = output.split("valid 72 hours): ")[1].split()[0]
+    person = Person.objects.get(username="new-officer")
+    assert not person.has_usable_password()
+    assert code not in str(Person.objects.filter(pk=person.pk).values().get())
     assert ["new-officer", "unit-a", "officer", "yes"] in rows(run("person_list"))
     run("person_deactivate", "new-officer")
     assert not Person.objects.get(username="new-officer").is_active
 
 
-def test_key_create_generates_a_pair_prints_the_private_key_once_and_stores_the_public_key(world):
-    output = run("key_create", "bank", "--label", "rotation")
-    printed = dict(line.strip().split("=", 1) for line in output.splitlines() if "=" in line)
+def test_person_enrolment_reset_command(world):
+    world.officer_a.set_password("an old password, forgotten")
+    world.officer_a.save()
+    output = run("person_enrolment_reset", "officer-a")
+    assert "Enrolment of officer-a started over." in output
+    code = output.split("valid 72 hours): ")[1].split()[0]
+    world.officer_a.refresh_from_db()
+    assert not world.officer_a.has_usable_password()
+    services.person_enrol(username="officer-a", code=code, password="mine and nobody else's")
+    world.officer_a.refresh_from_db()
+    assert world.officer_a.check_password("mine and nobody else's")
+    event = AuditEvent.objects.filter(action=AuditAction.ENROLMENT_RESET).get()
+    assert event.actor_id == "system:person_enrolment_reset"
+    with pytest.raises(CommandError, match="No person named"):
+        run("person_enrolment_reset", "nobody")
+
+
+def test_key_create_requires_a_public_key_and_never_makes_a_pair(world):
+    """Issue 8 item 1: without --public-key the command refuses; it used to print a private key."""
+    with pytest.raises(CommandError, match="--public-key"):
+        run("key_create", "bank", "--label", "rotation")
+    assert not AdapterKey.objects.filter(partner=world.bank).exists()
+    public_key = signing.public_key_text(signing.generate_private_key())
+    printed = dict(
+        line.strip().split("=", 1)
+        for line in run("key_create", "bank", "--label", "rotation", "--public-key", public_key).splitlines()
+        if "=" in line
+    )
+    assert set(printed) == {"AFX_KEY_ID"}
     key = AdapterKey.objects.get(key_id=printed["AFX_KEY_ID"])
-    private_key = signing.load_private_key(printed["AFX_PRIVATE_KEY"])
-    assert key.label == "rotation"
-    assert key.public_key == signing.public_key_text(private_key)
+    assert (key.label, key.public_key) == ("rotation", public_key)
     listing = run("key_list")
-    assert key.key_id in listing and key.public_key in listing and printed["AFX_PRIVATE_KEY"] not in listing
+    assert key.key_id in listing and public_key in listing
     run("key_revoke", key.key_id)
     key.refresh_from_db()
     assert key.is_revoked
@@ -144,6 +172,8 @@ def test_seed_demo_builds_the_world_once(db):
         "auditor",
         "administrator",
     }
+    for person in Person.objects.all():  # the documented demo password, no pending enrolment
+        assert person.check_password("afx-demo-password") and not person.enrolment_digest
     printed = {row[1]: row[2] for row in rows(output) if len(row) == 3 and row[0] in ADAPTERS}
     assert len(printed) == AdapterKey.objects.count() == 6
     for key_id, private_key in printed.items():

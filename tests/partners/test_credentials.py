@@ -129,3 +129,22 @@ def test_an_administrator_of_a_suspended_exchange_gets_no_admin_session(world, a
     client.post("/admin/login/", {"username": "administrator", "password": PASSWORD, "next": "/admin/"})
     assert client.get("/admin/partners/partner/").status_code == 302
     assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN).count() == sign_ins
+
+
+def test_deactivating_a_person_records_each_token_revoked(world):
+    """Issue 8 item 1: one `token_revoked` per token, not a count on the deactivation."""
+    first, _ = AuthToken.objects.create(user=world.officer_a)
+    second, _ = AuthToken.objects.create(user=world.officer_a)
+    services.person_deactivate(actor=world.administrator, person=world.officer_a)
+    assert not AuthToken.objects.filter(user=world.officer_a).exists()
+    revoked = AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKED)
+    assert sorted(e.details["token_key"] for e in revoked) == sorted([first.token_key, second.token_key])
+    for event in revoked:
+        assert (event.actor_id, event.target_type, event.target_id) == (
+            "person:administrator",
+            "partners.person",
+            str(world.officer_a.pk),
+        )
+        assert event.details["reason"] == "person_deactivated"
+    deactivated = AuditEvent.objects.filter(action=AuditAction.PERSON_DEACTIVATED).get()
+    assert deactivated.target_id == str(world.officer_a.pk)

@@ -13,3 +13,22 @@ def test_credential_commands_of_django_auth_are_refused(world, command: str) -> 
         call_command(command, officer.username)
     officer.refresh_from_db()
     assert officer.password == before
+
+
+@pytest.mark.django_db
+def test_the_refused_auth_commands_point_to_enrolment(world):
+    with pytest.raises(CommandError) as refused:
+        call_command("changepassword", "officer-a")
+    message = str(refused.value)
+    assert "enrolment code" in message and "/api/v1/auth/enrol/" in message
+    assert "one-time password" not in message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/password_change/", "/admin/password_change/done/"])
+def test_the_admin_has_no_unaudited_password_form(world, client, path: str) -> None:
+    client.force_login(world.administrator)
+    assert client.get("/admin/").status_code == 200  # signed in to the admin
+    response = client.post(path, {"old_password": "x", "new_password1": "y", "new_password2": "y"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -9,8 +9,8 @@ from partners.management.base import RegistryCommand
 
 class Command(RegistryCommand):
     help = (
-        "Register an adapter's Ed25519 public key for a partner and print its key id. Without "
-        "--public-key, generate a key pair and print the private key once (AFX keeps only the public key)."
+        "Register an adapter's Ed25519 public key for a partner and print its key id. The partner makes "
+        "the pair with `python -m afx_sdk.keygen` and keeps the private key: AFX never holds one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -18,28 +18,20 @@ class Command(RegistryCommand):
         parser.add_argument("--label", default="")
         parser.add_argument(
             "--public-key",
+            required=True,
             help="The adapter's public key (base64url of its raw 32 bytes), or @file to read it from.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        public_key = options["public_key"]
-        if public_key is not None:
-            try:
-                public_key = read_key_argument(public_key).strip()
-            except OSError as error:
-                raise CommandError(f"Cannot read the public key file: {error.strerror}.") from None
-        issued = services.adapter_key_create(
+        try:
+            public_key = read_key_argument(options["public_key"]).strip()
+        except OSError as error:
+            raise CommandError(f"Cannot read the public key file: {error.strerror}.") from None
+        key = services.adapter_key_create(
             actor=self.actor,
             partner=self.partner(options["partner"]),
             public_key=public_key,
             label=options["label"],
         )
-        self.stdout.write(
-            self.style.SUCCESS(f"Registered key {issued.key.key_id} for {issued.key.partner.code}.")
-        )
-        self.stdout.write(f"  AFX_KEY_ID={issued.key.key_id}")
-        if issued.private_key is not None:
-            self.stdout.write(
-                "Store the private key now; AFX keeps only the public key and cannot show it again:"
-            )
-            self.stdout.write(f"  AFX_PRIVATE_KEY={issued.private_key}")
+        self.stdout.write(self.style.SUCCESS(f"Registered key {key.key_id} for {key.partner.code}."))
+        self.stdout.write(f"  AFX_KEY_ID={key.key_id}")

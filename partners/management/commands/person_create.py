@@ -8,7 +8,10 @@ from partners.management.base import RegistryCommand
 
 
 class Command(RegistryCommand):
-    help = "Create a person of a partner in a role; prints the initial password once."
+    help = (
+        "Create a person of a partner in a role; prints their enrolment code once. The person sets "
+        "their own password with it (POST /api/v1/auth/enrol/): nobody else ever knows it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -16,7 +19,7 @@ class Command(RegistryCommand):
         parser.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
 
     def handle(self, *args: Any, **options: Any) -> None:
-        person, password = services.person_create(
+        person, code = services.person_create(
             actor=self.actor,
             partner=self.partner(options["partner"]),
             username=options["username"],
@@ -25,4 +28,4 @@ class Command(RegistryCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Created {person.role} {person.username} of {person.partner.code}.")
         )
-        self.stdout.write(f"Initial password (shown once): {password}")
+        self.enrolment_code(code)

@@ -23,8 +23,10 @@ class Command(RegistryCommand):
         )
         self.stdout.write(f"Sign in as any of these with the password {options['password']!r}:")
         self.table(["USERNAME", "PARTNER", "ROLE"], [list(p) for p in world.people])
-        self.stdout.write("Adapter keys (private keys shown once; AFX keeps only the public keys):")
+        self.stdout.write(
+            "Adapter keys, made here as the demo partners would (shown once; AFX keeps only public keys):"
+        )
         self.table(
             ["PARTNER", "AFX_KEY_ID", "AFX_PRIVATE_KEY"],
-            [[code, issued.key.key_id, issued.private_key] for code, issued in world.keys.items()],
+            [[code, held.key.key_id, held.private_key] for code, held in world.keys.items()],
         )

@@ -1,0 +1,74 @@
+"""The partner alone holds its adapter's private key (issue 8, item 1): it makes the pair with
+`python -m afx_sdk.keygen`, and AFX registers only public keys, never generating a pair."""
+
+import inspect
+import io
+import stat
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from afx_sdk import keygen, signing
+from api.exceptions import Invalid
+from partners import services
+from partners.models import AdapterKey
+
+
+def test_keygen_writes_the_private_key_owner_only_and_prints_the_public_key(tmp_path):
+    path = tmp_path / "adapter.key"
+    out, err = io.StringIO(), io.StringIO()
+    assert keygen.main([str(path)], stdout=out, stderr=err) == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    private_key = signing.load_private_key(path.read_text())
+    assert out.getvalue() == signing.public_key_text(private_key) + "\n"
+    assert signing.private_key_text(private_key) not in out.getvalue() + err.getvalue()
+
+
+def test_keygen_never_overwrites_a_key_file(tmp_path):
+    path = tmp_path / "adapter.key"
+    path.write_text("an earlier key\n")
+    err = io.StringIO()
+    assert keygen.main([str(path)], stdout=io.StringIO(), stderr=err) == 1
+    assert path.read_text() == "an earlier key\n" and "not overwritten" in err.getvalue()
+
+
+def test_keygen_to_standard_output_warns(capsys):
+    out, err = io.StringIO(), io.StringIO()
+    assert keygen.main(["-"], stdout=out, stderr=err) == 0
+    private_key = signing.load_private_key(out.getvalue().strip().removeprefix("AFX_PRIVATE_KEY="))
+    assert "Warning" in err.getvalue() and signing.public_key_text(private_key) in err.getvalue()
+
+
+def test_keygen_runs_as_a_module_and_imports_nothing_of_the_gateway(tmp_path):
+    path = tmp_path / "k"
+    done = subprocess.run(
+        [sys.executable, "-m", "afx_sdk.keygen", str(path)],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},  # no DJANGO_SETTINGS_MODULE: a partner's machine
+    )
+    assert done.stdout.strip() == signing.public_key_text(signing.load_private_key(path.read_text()))
+    source = inspect.getsource(keygen)
+    assert not any(
+        f"import {app}" in source or f"from {app}" in source for app in ("django", "partners", "gateway")
+    )
+
+
+def test_adapter_key_create_requires_a_public_key(world):
+    held = AdapterKey.objects.count()
+    with pytest.raises(TypeError):
+        services.adapter_key_create(actor="system:tests", partner=world.bank)  # type: ignore[call-arg]
+    with pytest.raises(Invalid):
+        services.adapter_key_create(actor="system:tests", partner=world.bank, public_key="")
+    assert AdapterKey.objects.count() == held
+    assert not hasattr(services, "IssuedKey")  # nothing the gateway returns carries a private key
+
+
+def test_the_world_plays_the_partner_and_registers_only_the_public_half(world):
+    key, private_key = world.adapter_key(world.bank, "rotation")
+    assert key.public_key == signing.public_key_text(signing.load_private_key(private_key))
+    assert private_key not in str(AdapterKey.objects.filter(pk=key.pk).values().get())
