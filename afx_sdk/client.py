@@ -143,6 +143,9 @@ def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> di
     pushes are believed, so they come over HTTPS: plain `http://` is refused (ValueError)
     except to a loopback address, for a gateway on the same machine. Fetch at start, and
     give the push receiver this function as its `key_fetcher` to follow a key rotation.
+    Each key's id must be its fingerprint (`signing.key_fingerprint`), the id
+    `gateway_keys_from_text` gives a key, so a key has one id however it was obtained; a
+    list naming any key otherwise is refused whole (ValueError).
     """
     if isinstance(http, str):
         with httpx.Client(base_url=http, timeout=timeout) as client:
@@ -157,15 +160,18 @@ def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> di
     if response.is_error:
         raise _error_from(response)
     try:
-        return {
-            str(item["key_id"]): signing.load_public_key(str(item["public_key"]))
+        published = [
+            (str(item["key_id"]), signing.load_public_key(str(item["public_key"])))
             for item in response.json()
             if item.get("use") == "push" and item.get("algorithm") == signing.ALGORITHM
-        }
+        ]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise GatewayError(
             "The signing keys are not a list of keys.", code="bad_response", status=response.status_code
         ) from None
+    if any(key_id != signing.key_fingerprint(key) for key_id, key in published):
+        raise ValueError("A published key's id is not its fingerprint: the gateway's keys are refused.")
+    return dict(published)
 
 
 def _require_https(url: httpx.URL) -> None:

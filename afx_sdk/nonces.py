@@ -10,10 +10,10 @@ local file (one host), or its own over the adapter's database or Redis (`SET key
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
@@ -27,22 +27,28 @@ class NonceStore(Protocol):
 class MemoryNonceStore:
     """Nonces in this process's memory. Entries leave by age only, never because others
     arrived, so nothing is forgotten within its window (unlike a size-bounded cache); the
-    size is bounded by the push rate times the window."""
+    size is bounded by the push rate times the window.
+
+    Entries do not arrive in expiry order (a push expires a window after it was signed, not
+    after it arrived), so they leave through a heap ordered by expiry: every expired entry
+    goes at the next `add`, whatever arrived before it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._expiry: OrderedDict[str, float] = OrderedDict()
+        self._expiry: dict[str, float] = {}
+        self._by_expiry: list[tuple[float, str]] = []  # a heap; one item per entry of `_expiry`
 
     def add(self, key: str, expires_at: float) -> bool:
         now = time.time()
         with self._lock:
-            # The receiver gives every entry the same lifetime, so insertion order is expiry order.
-            while self._expiry and next(iter(self._expiry.values())) <= now:
-                self._expiry.popitem(last=False)
-            if self._expiry.get(key, now) > now:
+            while self._by_expiry and self._by_expiry[0][0] <= now:
+                _, expired = heapq.heappop(self._by_expiry)
+                del self._expiry[expired]
+            if key in self._expiry:
                 return False
             self._expiry[key] = expires_at
-            self._expiry.move_to_end(key)
+            heapq.heappush(self._by_expiry, (expires_at, key))
             return True
 
 

@@ -6,7 +6,10 @@ characters of junk), so a denial names the route the path matched (its pattern, 
 a keyed digest and its length. Anonymous callers can be refused without limit, so their
 denials are recorded up to the `anonymous_denials` rate per address; past it, one event
 says that recording stopped, and the next recorded denial from that address carries the
-number left out. The counters live in the cache: losing one only means more rows, never fewer.
+number left out. A refusal attributed to an adapter key that cannot be used any more (a
+valid signature by a revoked key) is as unlimited in the hands of whoever holds that key,
+so it has the same kind of budget per key (`revoked_key_denials`). The counters live in
+the cache: losing one only means more rows, never fewer.
 """
 
 from __future__ import annotations
@@ -57,6 +60,22 @@ class AnonymousDenialThrottle(SimpleRateThrottle):
         return self.get_cache_key(request, None) + ":suppressed"
 
 
+class RevokedKeyDenialThrottle(AnonymousDenialThrottle):
+    """How many refusals of one revoked adapter key are recorded (`revoked_key_denials` rate).
+
+    Per key, not per address: the holder of a leaked key can send from anywhere.
+    """
+
+    scope = "revoked_key_denials"
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__()
+        self.key_id = key_id
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.key_id}
+
+
 REQUEST_USER = object()  # `denial_record`'s default actor: whoever the request authenticated as
 
 
@@ -69,19 +88,26 @@ def denial_record(
     target_type: str = "",
     target_id: str = "",
     case_id: str = "",
+    revoked_key_id: str = "",
 ) -> None:
     """Record a refused request: who, which route, what was answered (`details`).
 
-    The one way every refusal is recorded, so all carry the method and route and all
-    anonymous ones share the budget. `actor` is `request.user` unless given: authentication
+    Refused API requests are recorded here (by the error handler, the gateway's views,
+    signature checks, enrolment), so they carry the method and route and the anonymous ones
+    share the budget of their address. Failed password checks (sign-ins, the current password
+    of a password change) are the exception: `partners.signals` records them, as Django's
+    auth signals are the one place all of them pass, bounded by their throttles and the
+    lockout rather than a budget. `actor` is `request.user` unless given: authentication
     passes it (None when nothing verified), as `request.user` is what it is establishing.
+    An actor that is a revoked adapter key is named in `revoked_key_id`, whose budget it uses.
     """
     if actor is REQUEST_USER:
         actor = getattr(request, "user", None)
     authenticated = bool(getattr(actor, "is_authenticated", False))
     details = {"method": request_method(request), **request_route(request), **details}
-    if not authenticated:
-        counted = anonymous_denial_details(request)
+    if not authenticated or revoked_key_id:
+        budget = RevokedKeyDenialThrottle(revoked_key_id) if authenticated else AnonymousDenialThrottle()
+        counted = budgeted_denial_details(request, budget)
         if counted is None:
             return
         details.update(counted)
@@ -96,26 +122,25 @@ def denial_record(
     )
 
 
-def anonymous_denial_details(request: Any) -> dict[str, object] | None:
-    """Extra details for an anonymous denial within the rate, or None to leave it out.
+def budgeted_denial_details(request: Any, budget: AnonymousDenialThrottle) -> dict[str, object] | None:
+    """Extra details for a denial within `budget`'s rate, or None to leave it out.
 
     One budget per address for every kind of anonymous refusal (denied requests, signatures
-    that did not verify). The first denial past the rate is recorded, marked
-    `recording_suspended`; the ones after it are counted, and the count goes into the next
-    denial recorded for that address. Without a working cache the denial is recorded: the
-    budget only saves rows, and a refusal must never become a 500.
+    that did not verify), one per revoked key for that key's refusals. The first denial past
+    the rate is recorded, marked `recording_suspended`; the ones after it are counted, and
+    the count goes into the next denial recorded within that budget. Without a working cache
+    the denial is recorded: the budget only saves rows, and a refusal must never become a 500.
     """
     try:
-        return _budget(request)
+        return _budget(request, budget)
     except Exception:  # any cache backend's failure (a missing table, Redis away)
-        logger.warning("No cache for the anonymous denial budget; recording the denial.", exc_info=True)
+        logger.warning("No cache for the denial budget; recording the denial.", exc_info=True)
         return {}
 
 
-def _budget(request: Any) -> dict[str, object] | None:
-    throttle = AnonymousDenialThrottle()
+def _budget(request: Any, throttle: AnonymousDenialThrottle) -> dict[str, object] | None:
     key = throttle.suppressed_key(request)
-    if throttle.allow_request(request, None):  # type: ignore[arg-type]  # the rate is per address, not per view
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]  # the rate is per budget, not per view
         left_out = throttle.cache.get(key)
         if left_out is None:
             return {}

@@ -42,8 +42,6 @@ __all__ = [
     "generate_private_key",
     "head_from_json",
     "head_to_json",
-    "load_private_key_pem",
-    "load_private_key_raw",
     "load_public_key_pem",
     "load_public_key_raw",
     "private_key_to_pem",
@@ -204,25 +202,9 @@ def private_key_to_pem(private_key: Ed25519PrivateKey, password: bytes | None = 
     )
 
 
-def load_private_key_pem(data: bytes, password: bytes | None = None) -> Ed25519PrivateKey:
-    """Load a PKCS#8 PEM private key; raise ValueError if it is not an Ed25519 key.
-
-    A misconfigured RSA or EC key then fails at startup and not at the first signature.
-    """
-    key = serialization.load_pem_private_key(data, password=password)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"expected an Ed25519 private key, got {type(key).__name__}")
-    return key
-
-
 def private_key_to_raw(private_key: Ed25519PrivateKey) -> bytes:
     """Return the 32-byte Ed25519 seed (RFC 8032), compact enough for a secret store entry."""
     return private_key.private_bytes_raw()
-
-
-def load_private_key_raw(data: bytes) -> Ed25519PrivateKey:
-    """Load a private key from its 32-byte seed. Raise ValueError for any other length."""
-    return Ed25519PrivateKey.from_private_bytes(data)
 
 
 def public_key_to_pem(public_key: Ed25519PublicKey) -> bytes:

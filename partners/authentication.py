@@ -2,15 +2,18 @@
 
 The gateway verifies over the request as it arrived: the raw request target (`RAW_URI`,
 read by `afx_sdk.wsgi`, as the push receiver reads it), not Django's decoded path, which
-cannot tell `%2A` from `*`; and the signed path, decoded, must be the path Django routes, or
-a request could be signed for one view and served by another.
+cannot tell `%2A` from `*`; and the signed path, decoded, must be the path Django routes,
+and the signed query the `QUERY_STRING` views read, or a request could be signed for one
+view or one set of parameters and served with another.
 
 A refusal is a 401 and an audit event naming the route (`api.denials.denial_record`),
 never the nonce or the raw path. Key ids are not secret, so a refusal is attributed to a key
-only when the key's holder must have made it: a fresh, valid signature by a revoked key.
+only when the key's holder must have made it: a fresh, valid signature by a revoked key,
+recorded within a budget per key, as a leaked key's holder could otherwise fill the log.
 Everything else (a wrong signature, an unknown key id, a stale or replayed signature, which
 anyone who saw the request can send again) is an anonymous denial within the per-address
-budget, with the key id it named in the details. A revoked key id is told apart from an
+budget; its details hold the key id it named only when that is the id of an existing key,
+never an id a caller typed (which may be any text). A revoked key id is told apart from an
 unknown one only after its signature verified, so outsiders cannot learn which ids exist.
 """
 
@@ -46,9 +49,11 @@ class SignatureRejected(exceptions.AuthenticationFailed):
 
 
 def signed_url(request: HttpRequest) -> str:
-    """The absolute URL the signature must cover; BadSignature if its path is not the one routed."""
+    """The absolute URL the signature must cover; BadSignature if its path is not the one
+    routed or its query not the `QUERY_STRING` that `request.GET` is parsed from."""
     target = request_target(request.META, decoded_path=request.path)
-    if target_path(target) != request.path:
+    query = target.partition("?")[2]
+    if target_path(target) != request.path or query != request.META.get("QUERY_STRING", ""):
         raise signing.BadSignature("The signature does not verify.")
     return f"{request.scheme}://{request.get_host()}{target}"
 
@@ -104,7 +109,8 @@ class AdapterSignatureAuthentication(BaseAuthentication):
         *,
         signer: AdapterKey | None = None,
     ) -> NoReturn:
-        """Record and raise the refusal; attributed to `signer` only, which verified as its maker."""
+        """Record and raise the refusal; attributed to `signer` only, a revoked key that
+        verified as its maker (within that key's budget)."""
         # Imported here: DRF imports this module while its own views load, which `api` needs.
         from api.denials import denial_record
 
@@ -116,6 +122,7 @@ class AdapterSignatureAuthentication(BaseAuthentication):
             action=AuditAction.SIGNATURE_REJECTED,
             actor=AdapterPrincipal(key=signer) if signer is not None else None,
             details=details,
+            revoked_key_id=signer.key_id if signer is not None else "",
         )
         raise SignatureRejected(error.code, str(error))
 

@@ -7,17 +7,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection
 
 from audit import append_only
 from audit.choices import AuditAction, Outcome
-from audit.head_signature import load_private_key_raw
 from audit.models import AuditEvent, SignedTreeHead
 from audit.sequencer import sequence_batch
 from audit.services import event_record
 
 TEST_SEED = bytes(range(32))
-TEST_PRIVATE_KEY = load_private_key_raw(TEST_SEED)
+TEST_PRIVATE_KEY = Ed25519PrivateKey.from_private_bytes(TEST_SEED)
 TEST_PUBLIC_KEY = TEST_PRIVATE_KEY.public_key()
 
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
+from afx_sdk import signing
 from audit.head_signature import (
     HeadFormatError,
     HeadSignatureError,
@@ -19,8 +20,6 @@ from audit.head_signature import (
     generate_private_key,
     head_from_json,
     head_to_json,
-    load_private_key_pem,
-    load_private_key_raw,
     load_public_key_pem,
     load_public_key_raw,
     private_key_to_pem,
@@ -37,7 +36,7 @@ from audit.merkle import EMPTY_ROOT
 RFC8032_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
 
-PRIVATE_KEY = load_private_key_raw(RFC8032_SEED)
+PRIVATE_KEY = Ed25519PrivateKey.from_private_bytes(RFC8032_SEED)
 ROOT = bytes(range(32))
 HEAD = TreeHead(tree_size=0x0102, root_hash=ROOT, timestamp_ms=0x0A0B)
 
@@ -140,13 +139,18 @@ def test_signature_is_over_the_prefixed_message_only() -> None:
         verify_head(PRIVATE_KEY.public_key(), HEAD, unprefixed)
 
 
-@pytest.mark.parametrize("password", [None, b"correct horse"])
-def test_private_key_pem_round_trip(password: bytes | None) -> None:
-    pem = private_key_to_pem(PRIVATE_KEY, password)
-    assert pem.startswith(
-        b"-----BEGIN ENCRYPTED PRIVATE KEY-----" if password else b"-----BEGIN PRIVATE KEY-----"
-    )
-    assert private_key_to_raw(load_private_key_pem(pem, password)) == RFC8032_SEED
+def test_private_key_pem_is_read_by_the_one_private_key_parser() -> None:
+    """The sequencer's key file is read by `afx_sdk.signing.load_private_key`, like every key."""
+    pem = private_key_to_pem(PRIVATE_KEY)
+    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert private_key_to_raw(signing.load_private_key(pem.decode())) == RFC8032_SEED
+
+
+def test_private_key_pem_may_be_encrypted() -> None:
+    pem = private_key_to_pem(PRIVATE_KEY, b"correct horse")
+    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    key = serialization.load_pem_private_key(pem, password=b"correct horse")
+    assert isinstance(key, Ed25519PrivateKey) and private_key_to_raw(key) == RFC8032_SEED
 
 
 def test_public_key_pem_round_trip() -> None:
@@ -164,14 +168,12 @@ def test_pem_loaders_reject_other_key_types() -> None:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     with pytest.raises(ValueError, match="Ed25519 private key"):
-        load_private_key_pem(private_pem)
+        signing.load_private_key(private_pem.decode())
     with pytest.raises(ValueError, match="Ed25519 public key"):
         load_public_key_pem(public_pem)
 
 
-def test_raw_loaders_reject_wrong_length() -> None:
-    with pytest.raises(ValueError, match="32 bytes"):
-        load_private_key_raw(RFC8032_SEED[:31])
+def test_raw_public_key_loader_rejects_wrong_length() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         load_public_key_raw(RFC8032_PUBLIC + b"\x00")
 

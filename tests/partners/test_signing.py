@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import RequestFactory
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
+from rest_framework.throttling import SimpleRateThrottle
 
 from afx_sdk import signing
 from api.denials import AnonymousDenialThrottle
@@ -76,6 +77,14 @@ def test_a_changed_query_string_is_refused(world, client):
     response = client.get(
         "/api/v1/grants/?active=false", headers=headers, RAW_URI="/api/v1/grants/?active=false"
     )
+    refused(response, "signature_invalid")
+
+
+def test_the_signed_query_must_be_the_query_views_read(world, client):
+    """The raw target is verified, but `request.GET` is parsed from `QUERY_STRING`."""
+    target = "/api/v1/adapter/inbox/?wait=0&limit=1"
+    headers = signed(world, "GET", target)
+    response = client.get("/api/v1/adapter/inbox/?wait=0&limit=100", headers=headers, RAW_URI=target)
     refused(response, "signature_invalid")
 
 
@@ -178,6 +187,22 @@ def test_revoked_key_is_refused_in_its_own_name(world):
     refused(signed_world_client(world.key_x).get(ME), "key_revoked")
     event = rejection("key_revoked")
     assert event.actor_partner == world.platform_x.code  # only its holder could sign this
+
+
+def test_refusals_of_a_revoked_key_are_recorded_in_its_name_within_a_budget_per_key(world, monkeypatch):
+    """Whoever holds a leaked, revoked key must not be able to fill the log in its name."""
+    rate = 5
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "revoked_key_denials", f"{rate}/minute")
+    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    holder = signed_world_client(world.key_x)
+    for _ in range(rate + 20):
+        assert holder.get(ME).status_code == 401
+    events = AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED)
+    assert events.count() == rate + 1
+    assert set(events.values_list("actor_partner", "details__reason")) == {
+        (world.platform_x.code, "key_revoked")
+    }
+    assert events.latest("id").details["recording_suspended"] is True
 
 
 def test_a_revoked_key_id_with_a_wrong_signature_looks_unknown(world):

@@ -125,9 +125,18 @@ def test_gateway_keys_lists_the_push_keys_only(client):
     assert signing.public_key_text(keys[GATEWAY_KEY_ID]) == GATEWAY_PUBLIC_KEY
 
 
-def _published(request: httpx.Request) -> httpx.Response:
-    key = {"key_id": GATEWAY_KEY_ID, "algorithm": "ed25519", "public_key": GATEWAY_PUBLIC_KEY, "use": "push"}
+def _published(request: httpx.Request, key_id: str = GATEWAY_KEY_ID) -> httpx.Response:
+    key = {"key_id": key_id, "algorithm": "ed25519", "public_key": GATEWAY_PUBLIC_KEY, "use": "push"}
     return httpx.Response(200, json=[key])
+
+
+def test_a_published_key_whose_id_is_not_its_fingerprint_is_refused():
+    """Keys given as text are known by their fingerprint; a fetched key must have the same id."""
+    other_id = signing.key_fingerprint(signing.generate_private_key().public_key())
+    transport = httpx.MockTransport(lambda request: _published(request, key_id=other_id))
+    http = httpx.Client(base_url="https://gateway.example", transport=transport)
+    with http, pytest.raises(ValueError, match="fingerprint"):
+        fetch_gateway_keys(http)
 
 
 @pytest.mark.parametrize(

@@ -233,6 +233,21 @@ def test_nonces_are_forgotten_after_they_expire(store, tmp_path):
     assert nonces.add("n-1", time.time() + 60) and not nonces.add("n-1", time.time() + 60)
 
 
+def test_memory_nonces_expired_behind_a_later_expiry_are_forgotten(monkeypatch):
+    """Pushes arrive out of expiry order (each expires a window after it was signed): one
+    that expires late must not keep the expired ones after it in memory."""
+    now = 1_000_000.0
+    monkeypatch.setattr(time, "time", lambda: now)
+    nonces = MemoryNonceStore()
+    assert nonces.add("late", now + 2_000)
+    for second in range(1_000):
+        now += 1
+        assert nonces.add(f"n-{second}", now + 10)
+    # Only the late one and those of the last ten seconds are still within their window.
+    assert len(nonces._expiry) <= 12
+    assert not nonces.add("late", now + 60)  # still remembered
+
+
 def _push_environ(body: bytes, headers: dict[str, str], url: str = "http://adapter.example/afx/webhook"):
     import io
     from wsgiref.util import setup_testing_defaults
