@@ -3,10 +3,12 @@
 The private key is written to FILE, created owner-only (0600) and never overwritten; the
 public key is printed, for the partner to hand to the AFX administrator, who registers it
 (`manage.py key_create PARTNER --public-key ...`). AFX never sees the private key, so nobody
-there can sign as the partner's adapter. With `-` instead of FILE the private key goes to
-standard output, with a warning on standard error: for piping it straight into a secret store.
+there can sign as the partner's adapter. With `-` instead of FILE the bare private key (one
+line, nothing else) goes to standard output and the warning and public key to standard
+error: for piping it straight into a secret store.
 
-The adapter reads the file with `AFX_PRIVATE_KEY=@FILE` or `signing.load_private_key`.
+An adapter built on the SDK passes the key's text to `signing.load_private_key`; the
+simulator's command line also takes `AFX_PRIVATE_KEY=@FILE` to read it from FILE.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout, stderr:
         stderr.write(
             "Warning: the private key is on standard output; keep it secret, it signs as your adapter.\n"
         )
-        stdout.write(f"AFX_PRIVATE_KEY={private_text}\n")
+        stdout.write(f"{private_text}\n")
         stderr.write(f"Public key to register with AFX: {public_text}\n")
         return 0
     try:

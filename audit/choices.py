@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     PERSON_ENROLLED = "person_enrolled", "Person enrolled (set their own password)"
     PASSWORD_CHANGED = "password_changed", "Password changed by its holder"
     ENROLMENT_RESET = "enrolment_reset", "Enrolment started over by an administrator"
+    ENROLMENT_WITNESSED = "enrolment_witnessed", "Second half of an enrolment code released to a witness"
     KEY_CREATED = "key_created", "Adapter key created"
     KEY_REVOKED = "key_revoked", "Adapter key revoked"
     GRANT_CREATED = "grant_created", "Grant created"

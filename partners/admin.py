@@ -11,7 +11,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from guardian.admin import GuardedModelAdmin
 from guardian.forms import GroupObjectPermissionsForm
 from knox.models import AuthToken
@@ -20,11 +22,10 @@ from api.exceptions import DomainError
 
 from . import services
 from .choices import PERSON_ROLES, Delivery, PartnerStatus, RequestKind
-from .enrolment import ENROLMENT_LIFETIME
+from .enrolment import enrolment_notice
 from .models import AdapterKey, Grant, Partner, Person
 
 DEFAULT_GRANT_LIFETIME = timedelta(days=90)
-ENROLMENT_HOURS = int(ENROLMENT_LIFETIME.total_seconds() // 3600)
 
 
 def _run(request: HttpRequest, action: Any, **kwargs: Any) -> Any:
@@ -145,7 +146,7 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["username", "partner", "role", "is_active"]
     list_filter = ["role", "is_active", "partner__kind"]
     search_fields = ["username"]
-    actions = ["deactivate", "reset_enrolment"]
+    actions = ["deactivate", "reset_enrolment", "witness_enrolment"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["username", "partner", "role", "is_active", "date_joined", "last_login"] if obj else []
@@ -166,7 +167,12 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
         if result is not None:
             person, code = result
             obj.pk = person.pk
-            _show_enrolment_code_once(request, person, code)
+            _enrolment_codes(request).append((person.username, code))
+
+    def response_add(self, request: HttpRequest, obj: Person, post_url_continue: str | None = None) -> Any:
+        """The new person's code on this page, not in a message (a cookie the browser keeps)."""
+        codes = _enrolment_codes(request)
+        return _enrolment_codes_page(request, codes) if codes else super().response_add(request, obj)
 
     @admin.action(description="Deactivate: no more sign-ins, tokens revoked")
     def deactivate(self, request: HttpRequest, people: QuerySet[Person]) -> None:
@@ -174,20 +180,53 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
             _run(request, services.person_deactivate, person=person)
 
     @admin.action(description="Start enrolment over: password unusable, tokens revoked, new code")
-    def reset_enrolment(self, request: HttpRequest, people: QuerySet[Person]) -> None:
+    def reset_enrolment(self, request: HttpRequest, people: QuerySet[Person]) -> TemplateResponse | None:
+        codes = _enrolment_codes(request)
         for person in people:
             code = _run(request, services.person_enrolment_reset, person=person)
             if code is not None:
-                _show_enrolment_code_once(request, person, code)
+                codes.append((person.username, code))
+        return _enrolment_codes_page(request, codes) if codes else None
+
+    @admin.action(description="Witness: take the second half of their enrolment code (once)")
+    def witness_enrolment(self, request: HttpRequest, people: QuerySet[Person]) -> TemplateResponse | None:
+        halves = [
+            (person.username, half)
+            for person in people
+            if (half := _run(request, services.person_enrolment_witness, person=person)) is not None
+        ]
+        return _enrolment_codes_page(request, halves, second=True) if halves else None
 
 
-def _show_enrolment_code_once(request: HttpRequest, person: Person, code: str) -> None:
-    """The code is for the person, who sets their own password with it; AFX keeps its digest."""
-    messages.warning(
+def _enrolment_codes(request: HttpRequest) -> list[tuple[str, str]]:
+    """The codes made while handling this request, to show in its response."""
+    codes: list[tuple[str, str]] = request.__dict__.setdefault("afx_enrolment_codes", [])
+    return codes
+
+
+SECOND_HALF_NOTICE = (
+    "The SECOND half of each code, released to you once as its witness. Hand it to the person; "
+    "it goes after the first half, which the administrator who made the code has."
+)
+
+
+def _enrolment_codes_page(
+    request: HttpRequest, codes: list[tuple[str, str]], *, second: bool = False
+) -> TemplateResponse:
+    """Halves of codes in the response body, once and never cached. Not in `messages`: that
+    is a signed but readable cookie, which the browser keeps and sends with later requests."""
+    response = TemplateResponse(
         request,
-        f"Enrolment code for {person.username} (shown once; valid {ENROLMENT_HOURS} hours, single use): "
-        f"{code}. They set their own password with it at POST /api/v1/auth/enrol/.",
+        "admin/partners/person/enrolment_codes.html",
+        {
+            **admin.site.each_context(request),
+            "title": "Enrolment codes",
+            "codes": codes,
+            "notice": SECOND_HALF_NOTICE if second else enrolment_notice(half=True),
+        },
     )
+    add_never_cache_headers(response)
+    return response
 
 
 # knox's own admin has an "add" page that mints a token for any person and shows it: an

@@ -12,6 +12,9 @@ from django.utils import timezone
 from guardian.managers import GroupObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase
 
+from privacy.choices import Kind
+from privacy.fields import EncryptedTextField
+
 from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, Role, send_permission
 from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
 
@@ -104,6 +107,28 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return f"person:{self.username}"
 
     is_adapter = False
+
+
+class Enrolment(models.Model):
+    """Split custody of a person's pending enrolment code: the second half, kept encrypted.
+
+    An administrator who makes a code (creating a person, or starting their enrolment over) is
+    shown only the first half; the second is released once, to a witness who is not that
+    administrator (`services.person_enrolment_witness`), so no single person holds the whole
+    code and can enrol as someone else. `made_by` and `witness` are actor labels, copied into
+    the `person_enrolled` event so an auditor sees who could have enrolled. A code made from
+    the server's shell was shown whole: `second_half` is empty and `released_at` set at once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="enrolment")
+    second_half = EncryptedTextField(kind=Kind.SECRET, blank=True)
+    made_by = models.CharField(max_length=120)
+    witness = models.CharField(max_length=120, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"enrolment of {self.person}"
 
 
 class AdapterKey(models.Model):

@@ -13,17 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from afx_sdk import signing
-from api.exceptions import Conflict, Forbidden, Invalid
+from api.denials import denial_record
+from api.exceptions import Conflict, DomainError, Forbidden, Invalid, NotFound
 from audit.choices import AuditAction, Outcome
 from audit.services import event_record
 
@@ -39,7 +42,7 @@ from .choices import (
     Role,
     send_permission,
 )
-from .models import AdapterKey, Grant, Partner, Person
+from .models import AdapterKey, Enrolment, Grant, Partner, Person
 
 
 def _require_administrator(actor: Any) -> None:
@@ -181,11 +184,11 @@ def _partner_status_change(actor: Any, partner: Partner, status: str) -> Partner
 
 @transaction.atomic
 def person_create(*, actor: Any, partner: Partner, username: str, role: str) -> tuple[Person, str]:
-    """Create a person of `partner` in `role`; returns the person and their enrolment code.
+    """Create a person of `partner` in `role`; returns the person and what the actor is shown
+    of their enrolment code (`_custody_open`: the first half for an administrator).
 
     The person has no usable password: nobody can sign in as them until they enrol with the
-    code (`person_enrol`) and a password only they know. The code is for the administrator
-    to hand over; AFX keeps only its digest.
+    code (`person_enrol`) and a password only they know. AFX keeps only the code's digest.
     """
     _require_administrator(actor)
     allowed_roles = ROLES_BY_PARTNER_KIND[PartnerKind(partner.kind)]
@@ -198,9 +201,10 @@ def person_create(*, actor: Any, partner: Partner, username: str, role: str) -> 
         raise Conflict("A person with this username exists.", fields={"username": ["Already taken."]})
     person = Person(username=username, partner=partner, role=role, is_superuser=role == Role.ADMINISTRATOR)
     person.set_unusable_password()
-    code = enrolment.enrolment_open(person)
+    halves = enrolment.enrolment_open(person)
     person.full_clean(exclude=["password"])
     person.save()
+    code = _custody_open(actor, person, halves)
     person.groups.add(partner.group)
     event_record(
         actor=actor,
@@ -211,6 +215,81 @@ def person_create(*, actor: Any, partner: Partner, username: str, role: str) -> 
     return person, code
 
 
+def _custody_open(actor: Any, person: Person, halves: tuple[str, str]) -> str:
+    """What the maker of a code is shown, keeping the rest in custody (`models.Enrolment`).
+
+    An administrator gets the first half only; the second is kept encrypted until a witness
+    takes it (`person_enrolment_witness`). The server's shell is trusted (it could read the
+    database key anyway), so a management command gets both halves, one after the other.
+    """
+    first, second = halves
+    trusted = isinstance(actor, str)
+    Enrolment.objects.update_or_create(
+        person=person,
+        defaults={
+            "second_half": "" if trusted else second,
+            "made_by": _actor_label(actor),
+            "witness": "",
+            "released_at": timezone.now() if trusted else None,
+        },
+    )
+    return first + second if trusted else first
+
+
+def _actor_label(actor: Any) -> str:
+    return actor if isinstance(actor, str) else str(actor.actor_label)
+
+
+class AlreadyReleased(Conflict):
+    code = "already_released"
+
+
+@transaction.atomic
+def person_enrolment_witness(*, actor: Any, person: Person) -> str:
+    """Release the second half of `person`'s pending code, once, to a witness; recorded.
+
+    The witness is a supervisor of the person's own partner when it has an active one (other
+    than the person), otherwise an administrator other than the one who made the code: the
+    maker never becomes the witness, so no one person holds both halves. Anyone else, and a
+    person with no pending code held in custody, get 404 like a missing person; a half
+    already released is a 409 `already_released`.
+    """
+    custody = Enrolment.objects.select_for_update().filter(person_id=person.pk).first()
+    person = Person.objects.select_related("partner").get(pk=person.pk)
+    pending = (
+        custody is not None
+        and bool(custody.second_half or custody.witness)  # a code shown whole had no custody
+        and person.is_active
+        and person.enrolment_expires_at is not None
+        and timezone.now() < person.enrolment_expires_at
+    )
+    if custody is None or not pending or not _may_witness(actor, person, custody):
+        raise NotFound("Not found.")
+    if custody.released_at is not None:
+        raise AlreadyReleased("The second half of this code was released already.")
+    second_half = custody.second_half
+    custody.second_half, custody.witness, custody.released_at = "", _actor_label(actor), timezone.now()
+    custody.save(update_fields=["second_half", "witness", "released_at"])
+    event_record(
+        actor=actor,
+        action=AuditAction.ENROLMENT_WITNESSED,
+        target=person,
+        details={"made_by": custody.made_by, "enrolment_expires_at": _moment(person)},
+    )
+    return second_half
+
+
+def _may_witness(actor: Any, person: Person, custody: Enrolment) -> bool:
+    if not isinstance(actor, Person) or not actor.is_active or actor.pk == person.pk:
+        return False
+    if actor.actor_label == custody.made_by:
+        return False
+    supervisors = Person.objects.filter(partner_id=person.partner_id, role=Role.SUPERVISOR, is_active=True)
+    if supervisors.exclude(pk=person.pk).exists():
+        return actor.role == Role.SUPERVISOR and actor.partner_id == person.partner_id
+    return actor.role == Role.ADMINISTRATOR
+
+
 def _moment(person: Person) -> str | None:
     expires_at = person.enrolment_expires_at
     return expires_at.isoformat() if expires_at else None
@@ -219,14 +298,15 @@ def _moment(person: Person) -> str | None:
 @transaction.atomic
 def person_enrolment_reset(*, actor: Any, person: Person) -> str:
     """Start a person's enrolment over, for one who lost their password or code: their
-    password stops working, every token they hold is revoked, and a new code is returned.
-    The administrator still never sets a credential: the person's own enrolment does."""
+    password stops working, every token they hold is revoked, and a new code is made, of which
+    the actor is shown what `_custody_open` says. The administrator still never sets a
+    credential, nor holds a whole code: the person's own enrolment sets it."""
     _require_administrator(actor)
     person = Person.objects.select_for_update().get(pk=person.pk)
     if not person.is_active:
         raise Conflict("This person is deactivated.", code="person_inactive")
     person.set_unusable_password()
-    code = enrolment.enrolment_open(person)
+    code = _custody_open(actor, person, enrolment.enrolment_open(person))
     person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
     _tokens_end(actor=actor, tokens=AuthToken.objects.filter(user=person), reason="enrolment_reset")
     event_record(
@@ -240,33 +320,44 @@ def person_enrolment_reset(*, actor: Any, person: Person) -> str:
 
 class EnrolmentRefused(Invalid):
     code = "enrolment_refused"
-    audited = True  # `person_enrol` records the refusal before raising it
+    audited = True  # `person_enrol` records the refusal (`denial_record`) before raising it
 
 
-def person_enrol(*, username: str, code: str, password: str) -> Person:
+def person_enrol(*, request: Any, username: str, code: str, password: str) -> Person:
     """A person sets their own password with their enrolment code; the code is then used up.
 
-    Anonymous: the code is the proof. An unknown username, a wrong, expired or used code and a
-    deactivated person get one answer, recorded (with the person as target when there is one).
-    The password must pass Django's validators (400 naming `password`; the code stays valid).
+    Anonymous: the code (both halves, one after the other) is the proof. The event records who
+    made the code and who witnessed it: the only people who could have enrolled instead.
+    An unknown username, a wrong, expired or used code, a
+    deactivated person and a person of a suspended partner get one answer. The refusal is
+    recorded as a denied request (`denial_record`): route and reason, within the anonymous
+    budget per address, and naming nobody, since whoever calls chooses the username and could
+    otherwise fill any person's audit trail. The password must pass Django's validators (400
+    naming `password`; the code stays valid).
     """
     with transaction.atomic():
-        person = Person.objects.select_for_update().filter(username=username, is_active=True).first()
+        person = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("partner")
+            .filter(username=username, is_active=True)
+            .first()
+        )
         matched = enrolment.enrolment_matches(person, code, timezone.now())
-        if matched and person is not None:
+        if matched and person is not None and person.partner.is_active:
             _password_validate(person, password, field="password")
+            custody = Enrolment.objects.filter(person=person).first()
+            held_by = {"made_by": custody.made_by, "witness": custody.witness} if custody else {}
             person.set_password(password)
             enrolment.enrolment_close(person)
             person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
-            event_record(actor=person, action=AuditAction.PERSON_ENROLLED, target=person)
+            event_record(actor=person, action=AuditAction.PERSON_ENROLLED, target=person, details=held_by)
             return person
-        event_record(
-            actor=None,
-            action=AuditAction.PERSON_ENROLLED,
-            outcome=Outcome.DENIED,
-            target=person,
-            details={"reason": EnrolmentRefused.code},
-        )
+    denial_record(
+        request=request,
+        action=AuditAction.PERSON_ENROLLED,
+        actor=None,
+        details={"reason": EnrolmentRefused.code},
+    )
     raise EnrolmentRefused("The username or enrolment code is wrong, or the code has expired or been used.")
 
 
@@ -282,15 +373,35 @@ class WrongPassword(Invalid):
     audited = True  # `person_password_change` records the refusal before raising it
 
 
+class PasswordChangeLocked(DomainError):
+    status_code = 429
+    code = "sign_in_locked"
+    audited = True  # axes locked the person out; `partners.signals` records the attempt
+
+
 def person_password_change(
-    *, person: Person, current_password: str, new_password: str, keep: AuthToken | None = None
+    *, request: Any, person: Person, current_password: str, new_password: str, keep: AuthToken | None = None
 ) -> None:
     """A signed-in person changes their own password; every other token of theirs is revoked
     (`keep`, the token of the request, stays), so a session someone else holds ends here.
-    A wrong current password is refused and recorded: a stolen token alone changes nothing."""
+
+    The current password is checked by `authenticate` with the request, as a sign-in is, so
+    django-axes counts a wrong one and locks the username after `AXES_FAILURE_LIMIT`: a stolen
+    token alone gets no more guesses at the password than a stranger does (429 once locked).
+    A wrong current password is refused and recorded. The check runs before the transaction,
+    so a refusal raised in it cannot roll back the failure axes counted; under the lock the
+    password must still be the one checked (as in `token_issue`).
+    """
+    checked = authenticate(request, username=person.username, password=current_password)
+    if getattr(request, "axes_locked_out", False):
+        raise PasswordChangeLocked("Too many wrong passwords; try again later.")
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
-        if person.check_password(current_password):
+        if (
+            isinstance(checked, Person)
+            and checked.pk == person.pk
+            and constant_time_compare(checked.password, person.password)
+        ):
             _password_validate(person, new_password, field="new_password")
             person.set_password(new_password)
             person.save(update_fields=["password"])
@@ -442,9 +553,11 @@ class TokenRefused(Forbidden):
     audited = True  # `token_issue` records the refusal before raising it
 
 
-def _token_refusal(person: Person) -> TokenRefused | None:
+def _token_refusal(person: Person, password_hash: str) -> TokenRefused | None:
     if not person.is_active:
         return TokenRefused("This account is inactive.", code="person_inactive")
+    if not person.has_usable_password() or not constant_time_compare(person.password, password_hash):
+        return TokenRefused("The password changed while signing in; sign in again.", code="password_changed")
     if not person.partner.is_active:
         return TokenRefused(
             "Your partner is suspended; all of its traffic is stopped.", code="partner_suspended"
@@ -452,7 +565,7 @@ def _token_refusal(person: Person) -> TokenRefused | None:
     return None
 
 
-def token_issue(*, person: Person) -> tuple[str, datetime]:
+def token_issue(*, person: Person, password_hash: str) -> tuple[str, datetime]:
     """An expiring API token for a person who has just proven their password: the only way a
     token is made, so nobody (an administrator included) can hold a credential of someone else.
 
@@ -461,11 +574,15 @@ def token_issue(*, person: Person) -> tuple[str, datetime]:
     `TOKEN_LIMIT_PER_USER` live tokens (knox enforces it only in its own login view, which AFX
     does not use): the oldest is revoked to make room, so a forgotten or stolen token goes
     first and nobody is locked out by tokens they no longer have.
+
+    `password_hash` is the hash the password was checked against (the caller's `authenticate`
+    ran before this lock): if a reset, a password change or a deactivation committed in
+    between, the hash differs (or is unusable) and no token is made for the old password.
     """
     with transaction.atomic():
         # Locked: two sign-ins of one person count and revoke their tokens one after the other.
         person = Person.objects.select_for_update(of=("self",)).select_related("partner").get(pk=person.pk)
-        refusal = _token_refusal(person)
+        refusal = _token_refusal(person, password_hash)
         if refusal is None:
             for oldest in _tokens_over_limit(person):
                 _token_end(actor=person, token=oldest, reason="token_limit")

@@ -1,9 +1,14 @@
-"""Sign-ins by password, from the admin's session login and the token endpoint alike.
+"""Password checks, from the admin's session login, the token endpoint and the current
+password of a password change alike.
 
-Django's auth signals are the one place both paths pass through (`authenticate` sends
+Django's auth signals are the one place all of them pass through (`authenticate` sends
 `user_login_failed`; the session `login` sends `user_logged_in`), so they are recorded here.
-The attempted username is not recorded unless it names a person: people sometimes type
-other things, phone numbers included, into a username box.
+The attempted username itself is never recorded: people sometimes type other things, phone
+numbers included, into a username box. A failure against a real person names that person as
+target, on purpose: guesses at one account are what an auditor must be able to find. These
+rows are bounded by what bounds the guesses (the `sign_in` and `password_change` throttles,
+and django-axes locking a username and address after `AXES_FAILURE_LIMIT`), not by the
+anonymous denial budget: a budget would hide exactly the guessing it is meant to show.
 """
 
 from typing import Any

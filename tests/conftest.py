@@ -6,38 +6,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from afx_sdk import signing
 from gateway.models import Case, Query
 from gateway.services import cases, queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
-from partners.models import AdapterKey, Grant, Partner, Person
+from partners.demo_world import PartnerHeldKey, demo_adapter_key
+from partners.models import Grant, Partner, Person
 from tests.clients import signed_world_client, token_client
 
 SYSTEM = "system:tests"
 
 
-class HeldKey(NamedTuple):
-    """An adapter key as its partner holds it: the registered key and the private half,
-    which the test (playing the partner) made and AFX never saw."""
-
-    key: AdapterKey
-    private_key: str
+HeldKey = PartnerHeldKey  # the registered key and the private half the test (playing the partner) made
 
 
 def adapter_key_register(partner: Partner, label: str = "") -> HeldKey:
     """Play the partner: make a key pair here and register only its public key."""
-    private_key = signing.generate_private_key()
-    key = services.adapter_key_create(
-        actor=SYSTEM, partner=partner, public_key=signing.public_key_text(private_key), label=label
-    )
-    return HeldKey(key, signing.private_key_text(private_key))
+    return demo_adapter_key(actor=SYSTEM, partner=partner, label=label)
 
 
 @dataclass

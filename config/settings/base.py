@@ -150,7 +150,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
-    # anonymous_denials: how many refusals of anonymous callers per address are audited (api.denials).
+    # anonymous_denials: how many refusals of anonymous callers per address are audited (api.denials);
+    # revoked_key_denials: how many refusals of valid signatures by one revoked key are.
     # sign_in is per address; sign_out is per person, generous, and apart from sign_in on purpose.
     # enrol (per address) and password_change (per person) guard the two ways to set a password.
     "DEFAULT_THROTTLE_RATES": {
@@ -159,6 +160,7 @@ REST_FRAMEWORK = {
         "enrol": "10/minute",
         "password_change": "10/minute",
         "anonymous_denials": "60/minute",
+        "revoked_key_denials": "10/minute",
     },
     "UNAUTHENTICATED_USER": None,
     # Trust X-Forwarded-For only from this many proxies in front of gunicorn (throttling by address).

@@ -68,8 +68,16 @@ class TokenInputSerializer(serializers.Serializer):
 
 class EnrolInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=80)
-    code = serializers.CharField(max_length=100, trim_whitespace=True)
+    code = serializers.CharField(
+        max_length=100,
+        trim_whitespace=True,
+        help_text="Both halves of the code, first then second, no space.",
+    )
     password = serializers.CharField(max_length=200, trim_whitespace=False, style={"input_type": "password"})
+
+
+class EnrolmentWitnessOutputSerializer(serializers.Serializer):
+    code_half = serializers.CharField(help_text="The second half of the code: it follows the first.")
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):

@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("people/", views.PersonListApi.as_view(), name="person-list"),
     path("people/<str:username>/", views.PersonDetailApi.as_view(), name="person-detail"),
+    path(
+        "people/<str:username>/enrolment-witness/",
+        views.EnrolmentWitnessApi.as_view(),
+        name="person-enrolment-witness",
+    ),
     path("adapter-keys/", views.AdapterKeyListApi.as_view(), name="adapter-key-list"),
     path("grants/", views.GrantListApi.as_view(), name="grant-list"),
     path("grants/<int:pk>/", views.GrantDetailApi.as_view(), name="grant-detail"),

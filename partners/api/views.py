@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import generics, status
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.exceptions import DomainError
+from api.exceptions import DomainError, NotFound
 from api.permissions import EVERY_PERSON, EVERY_ROLE, RoleAllowed
 from api.schema import refusal
 from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi
@@ -27,6 +28,7 @@ from partners.models import AdapterKey, Grant, Partner, Person
 from .serializers import (
     AdapterKeyOutputSerializer,
     EnrolInputSerializer,
+    EnrolmentWitnessOutputSerializer,
     GrantOutputSerializer,
     MeOutputSerializer,
     PartnerOutputSerializer,
@@ -75,7 +77,7 @@ class TokenApi(APIView):
             raise SignInLocked("Too many failed sign-ins; try again later.")
         if not isinstance(person, Person):
             raise SignInRefused("The username or password is wrong, or the account is inactive.")
-        token, expires_at = services.token_issue(person=person)
+        token, expires_at = services.token_issue(person=person, password_hash=person.password)
         return Response(TokenOutputSerializer({"token": token, "expires_at": expires_at}).data, status=201)
 
     @extend_schema(request=None, responses={204: None})
@@ -107,13 +109,14 @@ class EnrolApi(APIView):
     def post(self, request: Request) -> Response:
         data = EnrolInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.person_enrol(**data.validated_data)
+        services.person_enrol(request=request, **data.validated_data)
         return Response(status=204)
 
 
 class PasswordApi(APIView):
     """`POST` changes the caller's own password; their other tokens are revoked, the one
-    signing this request stays. People only, by token; throttled per person (`password_change`)."""
+    signing this request stays. People only, by token; throttled per person (`password_change`),
+    and a wrong current password counts towards the person's axes lockout, as a sign-in does."""
 
     allowed_roles = EVERY_PERSON
     authentication_classes = [TokenAuthentication]
@@ -128,13 +131,16 @@ class PasswordApi(APIView):
                 "The body is not valid, `wrong_password` (the current password), or the new password "
                 "fails a rule (`fields.new_password`)."
             ),
+            429: refusal("`sign_in_locked`: too many wrong current passwords for this person; try later."),
         },
     )
     def post(self, request: Request) -> Response:
         data = PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         person = cast(Person, request.user)  # `RoleAllowed` admitted people only
-        services.person_password_change(person=person, keep=request.auth, **data.validated_data)
+        services.person_password_change(
+            request=request._request, person=person, keep=request.auth, **data.validated_data
+        )
         return Response(status=204)
 
 
@@ -194,6 +200,31 @@ class PersonDetailApi(RestrictedRetrieveApi):
     serializer_class = PersonOutputSerializer
     allowed_roles = EVERY_PERSON
     lookup_field = "username"
+
+
+class EnrolmentWitnessApi(APIView):
+    """`POST` releases, once, the second half of a person's pending enrolment code to its
+    witness (`person_enrolment_witness`): a supervisor of the person's partner, or another
+    administrator than the one who made the code. Never cached: the half is a credential."""
+
+    allowed_roles = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: EnrolmentWitnessOutputSerializer,
+            404: refusal("No such person, not yours to witness, or no code of theirs is in custody."),
+            409: refusal("`already_released`: the second half was released already."),
+        },
+    )
+    def post(self, request: Request, username: str) -> Response:
+        person = Person.objects.filter(username=username).first()
+        if person is None:
+            raise NotFound("Not found.")
+        half = services.person_enrolment_witness(actor=request.user, person=person)
+        response = Response(EnrolmentWitnessOutputSerializer({"code_half": half}).data)
+        add_never_cache_headers(response)
+        return response
 
 
 class AdapterKeyListApi(RestrictedListApi):

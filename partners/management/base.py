@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from api.exceptions import DomainError
-from partners.enrolment import ENROLMENT_LIFETIME
+from partners.enrolment import enrolment_notice
 from partners.models import Partner
 
 
@@ -34,12 +34,12 @@ class RegistryCommand(BaseCommand):
             raise CommandError(f"No partner with code {code!r}.") from None
 
     def enrolment_code(self, code: str) -> None:
-        """Print a new enrolment code, once: the person sets their own password with it."""
-        hours = int(ENROLMENT_LIFETIME.total_seconds() // 3600)
-        self.stdout.write(f"Enrolment code (shown once, single use, valid {hours} hours): {code}")
-        self.stdout.write(
-            "Hand it to the person; they choose their password with it at POST /api/v1/auth/enrol/."
-        )
+        """Print a new enrolment code, once: the person sets their own password with it.
+
+        Whole, both halves one after the other: the shell is trusted (it holds the database
+        key), so there is no split custody here, unlike for an administrator in the admin."""
+        self.stdout.write(f"Enrolment code: {code}")
+        self.stdout.write(enrolment_notice())
 
     def table(self, header: list[str], rows: list[list[object]]) -> None:
         """Print rows as aligned columns, header first."""

@@ -63,6 +63,13 @@ ROWS = [
             administrator=200,
         ),
     ),
+    # A witness takes the second half of a pending code; officer-a has none in custody: 404.
+    Row(
+        "person-enrolment-witness",
+        "POST",
+        "/api/v1/people/{world.officer_a.username}/enrolment-witness/",
+        every(403, anonymous=401, supervisor_a=404, administrator=404),
+    ),
     Row(
         "adapter-key-list",
         "GET",

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from afx_sdk import signing
 from audit.choices import AuditAction
@@ -64,7 +65,7 @@ def test_refusals_are_clean_command_errors(db):
 def test_person_commands(world):
     """Issue 8 item 1: the command prints an enrolment code, never a password it chose."""
     output = run("person_create", "new-officer", "--partner", "unit-a", "--role", "officer")
-    code = output.split("valid 72 hours): ")[1].split()[0]
+    code = output.split("Enrolment code: ")[1].split()[0]
     person = Person.objects.get(username="new-officer")
     assert not person.has_usable_password()
     assert code not in str(Person.objects.filter(pk=person.pk).values().get())
@@ -78,10 +79,12 @@ def test_person_enrolment_reset_command(world):
     world.officer_a.save()
     output = run("person_enrolment_reset", "officer-a")
     assert "Enrolment of officer-a started over." in output
-    code = output.split("valid 72 hours): ")[1].split()[0]
+    code = output.split("Enrolment code: ")[1].split()[0]
     world.officer_a.refresh_from_db()
     assert not world.officer_a.has_usable_password()
-    services.person_enrol(username="officer-a", code=code, password="mine and nobody else's")
+    services.person_enrol(
+        request=RequestFactory().post("/"), username="officer-a", code=code, password="mine and nobody else's"
+    )
     world.officer_a.refresh_from_db()
     assert world.officer_a.check_password("mine and nobody else's")
     event = AuditEvent.objects.filter(action=AuditAction.ENROLMENT_RESET).get()

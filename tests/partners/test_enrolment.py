@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -196,7 +196,8 @@ def test_an_administrator_starts_an_enrolment_over_and_still_never_knows_the_pas
     }
     reset = AuditEvent.objects.filter(action=AuditAction.ENROLMENT_RESET).get()
     assert reset.actor_id == "person:administrator" and code not in str(reset.details)
-    assert enrol("officer-a", code).status_code == 204
+    second_half = services.person_enrolment_witness(actor=world.supervisor_a, person=world.officer_a)
+    assert enrol("officer-a", code + second_half).status_code == 204
     assert sign_in("officer-a", CHOSEN).status_code == 201
 
 
@@ -218,33 +219,53 @@ def test_person_create_takes_no_password(world):
         )
 
 
+def _code_on(response) -> str:
+    """The one enrolment code the admin rendered in `response`."""
+    return response.content.decode().split('<code class="enrolment-code">')[1].split("<")[0]
+
+
 def test_the_admin_shows_an_enrolment_code_once_never_a_password(world):
     client = Client()
     client.force_login(world.administrator, backend="django.contrib.auth.backends.ModelBackend")
     response = client.post(
         "/admin/partners/person/add/",
         {"username": "west.officer", "partner": world.unit_a.pk, "role": "officer"},
-        follow=True,
     )
     page = response.content.decode()
-    assert (
-        "Enrolment code for west.officer" in page and "password" not in page.split("Enrolment code")[1][:60]
-    )
-    code = page.split("single use): ")[1].split(".")[0]
+    assert response.status_code == 200 and "west.officer" in page and 'type="password"' not in page
+    code = _code_on(response)
     person = Person.objects.get(username="west.officer")
     assert not person.has_usable_password()
     response = client.post(
-        "/admin/partners/person/",
-        {"action": "reset_enrolment", "_selected_action": [person.pk]},
-        follow=True,
+        "/admin/partners/person/", {"action": "reset_enrolment", "_selected_action": [person.pk]}
     )
-    new_code = response.content.decode().split("single use): ")[1].split(".")[0]
+    new_code = _code_on(response)
     assert new_code != code
     assert enrol("west.officer", code).status_code == 400  # the first code was replaced
-    assert enrol("west.officer", new_code).status_code == 204
+    second_half = services.person_enrolment_witness(actor=world.supervisor_a, person=person)
+    assert enrol("west.officer", new_code + second_half).status_code == 204
     assert AuditEvent.objects.filter(
         action=AuditAction.ENROLMENT_RESET, actor_id="person:administrator"
     ).exists()
+
+
+def test_the_admin_never_puts_an_enrolment_code_in_a_message_cookie(world):
+    """Issue 8 item 1: `messages` is a signed, readable cookie; the code is in the page only."""
+    client = Client()
+    client.force_login(world.administrator, backend="django.contrib.auth.backends.ModelBackend")
+    added = client.post(
+        "/admin/partners/person/add/",
+        {"username": "east.officer", "partner": world.unit_a.pk, "role": "officer"},
+    )
+    person = Person.objects.get(username="east.officer")
+    reset = client.post(
+        "/admin/partners/person/", {"action": "reset_enrolment", "_selected_action": [person.pk]}
+    )
+    for response, code in ((added, _code_on(added)), (reset, _code_on(reset))):
+        assert "no-store" in response["Cache-Control"]
+        assert all(code not in morsel.value for morsel in response.cookies.values())
+        assert all(code not in morsel.value for morsel in client.cookies.values())
+        assert code not in client.get("/admin/partners/person/").content.decode()
 
 
 def test_invalid_enrolment_bodies_are_clean_400s(db):
@@ -252,7 +273,7 @@ def test_invalid_enrolment_bodies_are_clean_400s(db):
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"code", "password"}
     with pytest.raises(Invalid):
-        services.person_enrol(username="", code="", password="")
+        services.person_enrol(request=RequestFactory().post(ENROL), username="", code="", password="")
 
 
 def test_the_schema_documents_enrolment_and_password_change_with_their_refusals(db):

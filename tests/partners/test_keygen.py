@@ -3,9 +3,11 @@
 
 import inspect
 import io
+import shutil
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -34,11 +36,48 @@ def test_keygen_never_overwrites_a_key_file(tmp_path):
     assert path.read_text() == "an earlier key\n" and "not overwritten" in err.getvalue()
 
 
-def test_keygen_to_standard_output_warns(capsys):
+def test_keygen_to_standard_output_prints_the_bare_key_and_warns(capsys):
+    """With `-`, standard output is the key alone, as a secret store reads it: no prefix."""
     out, err = io.StringIO(), io.StringIO()
     assert keygen.main(["-"], stdout=out, stderr=err) == 0
-    private_key = signing.load_private_key(out.getvalue().strip().removeprefix("AFX_PRIVATE_KEY="))
+    assert out.getvalue().count("\n") == 1 and "=" not in out.getvalue()
+    private_key = signing.load_private_key(out.getvalue())
     assert "Warning" in err.getvalue() and signing.public_key_text(private_key) in err.getvalue()
+
+
+def test_importing_keygen_alone_loads_nothing_of_the_gateway(tmp_path):
+    """A partner's machine has the SDK and nothing else: importing `afx_sdk.keygen` from a copy
+    of `afx_sdk` alone must not pull in Django or any gateway app."""
+    shutil.copytree(Path(keygen.__file__).parent, tmp_path / "afx_sdk")
+    probe = (
+        "import sys, afx_sdk.keygen; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'django', 'partners', 'gateway', 'api', 'audit'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.stdout.strip() == "[]"
+    assert afx_sdk_origin(tmp_path) == str(tmp_path / "afx_sdk" / "keygen.py")
+
+
+def afx_sdk_origin(directory: Path) -> str:
+    """Which `afx_sdk.keygen` a fresh interpreter in `directory` imports (the copy, not the tree)."""
+    probe = "import afx_sdk.keygen; print(afx_sdk.keygen.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    return done.stdout.strip()
 
 
 def test_keygen_runs_as_a_module_and_imports_nothing_of_the_gateway(tmp_path):
