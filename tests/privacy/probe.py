@@ -57,7 +57,7 @@ class ProbePhone(models.Model):
 
 
 class ProbeAdapterKey(models.Model):
-    """Holds a secret, as `partners.AdapterKey.signing_secret` does."""
+    """Holds a secret, as `partners.Enrolment.second_half` does (adapters' keys are public now)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     signing_secret = EncryptedTextField(kind=Kind.SECRET)
