@@ -1,7 +1,8 @@
 """One JSON error shape for every 4xx and 5xx: `{"error": {"code", "message", "fields"}}`.
 
-Services raise the domain errors of `api.exceptions`; DRF's own exceptions, Django's 404 and permission
-errors and unexpected failures all leave through `exception_handler` in the same shape.
+Services raise the domain errors of `core.errors`, translated here to their HTTP status;
+DRF's own exceptions, Django's 404 and permission errors and unexpected failures all leave
+through `exception_handler` in the same shape.
 Messages never echo submitted values, so no personal data reaches an error body.
 """
 
@@ -18,12 +19,39 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from .exceptions import DomainError
+from core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 logger = logging.getLogger(__name__)
 
 
 NOT_FOUND_MESSAGE = "Not found."
+
+# The HTTP status of each kind of domain error; a subclass takes its nearest ancestor's.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Invalid: status.HTTP_400_BAD_REQUEST,
+    Unauthenticated: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    Gone: status.HTTP_410_GONE,
+    TooManyAttempts: status.HTTP_429_TOO_MANY_REQUESTS,
+}
+
+
+def domain_error_status(error: DomainError) -> int:
+    return next(
+        (DOMAIN_STATUS[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUS),
+        status.HTTP_400_BAD_REQUEST,
+    )
 
 
 def error_body(code: str, message: str, fields: Any = None) -> dict[str, Any]:
@@ -76,7 +104,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's exception handler: every error, expected or not, in the one shape."""
     request = context.get("request")
     if isinstance(exc, DomainError):
-        response = Response(domain_error_body(exc), status=exc.status_code)
+        response = Response(domain_error_body(exc), status=domain_error_status(exc))
     elif isinstance(exc, Http404 | exceptions.NotFound):
         response = Response(error_body("not_found", NOT_FOUND_MESSAGE), status=status.HTTP_404_NOT_FOUND)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -127,7 +155,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 def _record_denial(request: Any, response: Response) -> None:
     """Every refused request leaves an audit event (outside the rolled-back transaction)."""
-    from .denials import denial_record
+    from audit.denials import denial_record
 
     error = response.data["error"]
     denial_record(request=request, details={"status": response.status_code, "code": error["code"]})

@@ -12,8 +12,8 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from partners.choices import Role
-from partners.identity import role_of
+from core.actors import role_of
+from core.roles import Role
 
 POLICE = frozenset({Role.OFFICER, Role.SUPERVISOR})
 EVERY_ROLE = frozenset(Role)

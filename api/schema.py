@@ -35,7 +35,7 @@ from rest_framework.permissions import AllowAny
 
 from api.permissions import RoleAllowed
 from api.views import RestrictedApiMixin
-from partners.choices import Role
+from core.roles import Role
 
 ERROR_COMPONENT = "Error"
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -186,7 +186,7 @@ class AdapterSignatureScheme(OpenApiAuthenticationExtension):
     """Adapters sign each request (RFC 9421); OpenAPI 3.0 has no type for that, so the scheme
     is an `apiKey` on the `Signature` header whose description says what really happens."""
 
-    target_class = "partners.authentication.AdapterSignatureAuthentication"
+    target_class = "api.authentication.AdapterSignatureAuthentication"
     name = SIGNATURE_SCHEME
 
     def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:

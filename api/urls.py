@@ -19,7 +19,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    path("", include("partners.api.urls")),
-    path("", include("gateway.api.urls")),
-    path("", include("audit.api.urls")),
+    path("", include("api.registry.urls")),
+    path("", include("api.exchange.urls")),
+    path("", include("api.audit.urls")),
 ]

@@ -4,42 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, models
+from django.db import models
 from rest_framework import generics
 
-from .denials import denial_record
-from .exceptions import NotFound
+from audit.access import access_object
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def restricted_get(*, model: type[models.Model], request: Any, action: str, **lookup: Any) -> Any:
-    """The object, if the actor may reach it; otherwise 404, the same as for a missing one.
-
-    Out of scope and missing cost the same, so that neither the body nor the time tells
-    them apart: both look the object up without restriction (for its key only) and both are
-    audited as a denial. The event names the object by its key, and by its case for an
-    object of a case, only when it exists: a lookup value that matches nothing may be
-    anything the caller typed (a phone number as a username), so it is never recorded.
-    """
-    case_field = getattr(model, "audit_case_field", None)
-    try:
-        return model.objects.restrict(request.user, action).get(**lookup)  # type: ignore[attr-defined]
-    except (ValueError, DjangoValidationError, DataError):
-        found = None  # a value no key can hold (not a UUID, a NUL byte on PostgreSQL): missing
-    except ObjectDoesNotExist:
-        columns = ["pk", case_field] if case_field else ["pk"]
-        found = model._default_manager.filter(**lookup).values_list(*columns).first()
-    denial_record(
-        request=request,
-        target_type=model._meta.label_lower,
-        target_id=str(found[0]) if found else "",
-        case_id=str(found[-1]) if found and case_field else "",
-        details={"status": 404, "code": "not_found", "reason": "out_of_scope" if found else "missing"},
-    )
-    raise NotFound("Not found.")
+    """The object, if the request's actor may reach it; otherwise 404 (`audit.access`)."""
+    return access_object(actor=request.user, model=model, action=action, **lookup)
 
 
 class RestrictedApiMixin:

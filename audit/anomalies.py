@@ -38,22 +38,25 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from exchange.audit_actions import ExchangeAction
+from partners.audit_actions import PartnerAction
+
 from .choices import ActorType, AuditAction, Outcome
 from .conf import AnomalySettings, anomaly_settings
 from .models import AuditEvent
 
 QUERY_ACTIONS = frozenset(
-    {AuditAction.LOOKUP_SUBMITTED, AuditAction.CASE_VIEWED, AuditAction.PLAINTEXT_REVEALED}
+    {ExchangeAction.LOOKUP_SUBMITTED, ExchangeAction.CASE_VIEWED, AuditAction.PLAINTEXT_REVEALED}
 )
 PASSIVE_ACTIONS = frozenset(
     {
         AuditAction.PLAINTEXT_REVEALED,
-        AuditAction.CASE_VIEWED,
-        AuditAction.SIGN_IN,
-        AuditAction.SIGN_IN_FAILED,
-        AuditAction.SIGN_IN_LOCKED,
-        AuditAction.TOKEN_ISSUED,
-        AuditAction.TOKEN_REVOKED,
+        ExchangeAction.CASE_VIEWED,
+        PartnerAction.SIGN_IN,
+        PartnerAction.SIGN_IN_FAILED,
+        PartnerAction.SIGN_IN_LOCKED,
+        PartnerAction.TOKEN_ISSUED,
+        PartnerAction.TOKEN_REVOKED,
         AuditAction.REQUEST_DENIED,
     }
 )
@@ -224,7 +227,7 @@ def closed_case_queries(events: QuerySet[AuditEvent], window: QuerySet[AuditEven
     if not queries:
         return
     changes = events.filter(
-        action__in=[AuditAction.CASE_CLOSED, AuditAction.CASE_REOPENED],
+        action__in=[ExchangeAction.CASE_CLOSED, ExchangeAction.CASE_REOPENED],
         case_id__in={query.case_id for query in queries},
         created_at__lte=queries[-1].created_at,
     )
@@ -235,7 +238,7 @@ def closed_case_queries(events: QuerySet[AuditEvent], window: QuerySet[AuditEven
     flagged: dict[tuple[str, str], list[_Event]] = defaultdict(list)
     for query in queries:
         before = [action for moment, action in history[query.case_id] if moment < query.created_at]
-        if before and before[-1] == AuditAction.CASE_CLOSED:
+        if before and before[-1] == ExchangeAction.CASE_CLOSED:
             flagged[(query.actor_id, query.case_id)].append(query)
     for (actor_id, case_id), evidence in flagged.items():
         yield _finding(
@@ -246,7 +249,7 @@ def closed_case_queries(events: QuerySet[AuditEvent], window: QuerySet[AuditEven
 def subjects_across_cases(
     events: QuerySet[AuditEvent], window: QuerySet[AuditEvent], until: datetime, config: AnomalySettings
 ) -> Iterable[Finding]:
-    lookups = window.filter(action=AuditAction.LOOKUP_SUBMITTED).exclude(case_id="")
+    lookups = window.filter(action=ExchangeAction.LOOKUP_SUBMITTED).exclude(case_id="")
     by_subject: dict[str, list[_Event]] = defaultdict(list)
     for *values, subject in _events(lookups, "details__subject_index"):
         if isinstance(subject, str) and subject:
@@ -261,7 +264,7 @@ def subjects_across_cases(
     cases = {event.case_id for evidence in candidates.values() for event in evidence}
     links = events.filter(
         Q(case_id__in=cases) | Q(details__linked_case_id__in=cases),
-        action=AuditAction.CASES_LINKED,
+        action=ExchangeAction.CASES_LINKED,
         created_at__lt=until,
     ).values_list("case_id", "details__linked_case_id")
     group = _UnionFind()

@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        from . import vocabulary
+        from .choices import AuditAction
+
+        vocabulary.register(
+            self.label,
+            AuditAction,
+            {
+                AuditAction.REQUEST_DENIED: {vocabulary.Trait.PASSIVE},
+                AuditAction.PLAINTEXT_REVEALED: {
+                    vocabulary.Trait.REVEAL,
+                    vocabulary.Trait.CASE_ACCESS,
+                    vocabulary.Trait.PASSIVE,
+                },
+            },
+        )

@@ -1,7 +1,8 @@
-"""Where the current request came from, for audit events written deep inside services.
+"""The request being served, for audit events written deep inside services.
 
-The request id comes from django-guid; the source address is kept here by a middleware in
-a context variable, so services need not be handed the request.
+The request id comes from django-guid; the request itself (its source address, method and
+route, whoever it authenticated as) is kept here by a middleware in a context variable, so
+services need not be handed the request. Outside a request (a task, a command) there is none.
 """
 
 from collections.abc import Callable
@@ -9,15 +10,20 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
-_source_address: ContextVar[str] = ContextVar("afx_source_address", default="")
+_request: ContextVar[HttpRequest | None] = ContextVar("afx_request", default=None)
+
+
+def current_request() -> HttpRequest | None:
+    return _request.get()
 
 
 def current_source_address() -> str:
-    return _source_address.get()
+    request = _request.get()
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 class RequestContextMiddleware:
-    """Keeps the client address of the request being served for the audit log.
+    """Keeps the request being served for the audit log (its client address, route, method).
 
     `REMOTE_ADDR` is the peer; behind a proxy, gunicorn's `--forwarded-allow-ips` makes it the
     client address, so AFX never trusts a client-supplied header itself.
@@ -27,8 +33,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _source_address.set(request.META.get("REMOTE_ADDR", ""))
+        token = _request.set(request)
         try:
             return self.get_response(request)
         finally:
-            _source_address.reset(token)
+            _request.reset(token)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from django.db import models
 from django.utils import timezone
 
-from .choices import ActorType, AuditAction, Outcome
+from .choices import ActorType, Outcome
 from .head_signature import TreeHead
 from .querysets import AuditReadQuerySet
 
@@ -35,7 +35,8 @@ class AuditEvent(models.Model):
     actor_id = models.CharField(max_length=120, blank=True)
     actor_partner = models.CharField(max_length=40, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)
-    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    # Any registered action (`audit.vocabulary`): no choices here, so a new one needs no migration.
+    action = models.CharField(max_length=40)
     target_type = models.CharField(max_length=60, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     case_id = models.CharField(max_length=64, blank=True)

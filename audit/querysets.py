@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models
 
-from partners.identity import role_of
+from core.actors import role_of
 
 from .permissions import AUDIT_READERS
 

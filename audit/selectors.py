@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 
-from api.exceptions import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound
 
 from .anomalies import Finding, find_anomalies
 from .models import AuditEvent, SignedTreeHead, UnsequencedEvent

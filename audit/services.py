@@ -13,9 +13,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django_guid import get_guid
 
-from api.exceptions import Forbidden, Invalid
-from partners.identity import role_of
+from core.actors import SystemActor, role_of
+from core.errors import Forbidden, Invalid
 
+from . import vocabulary
 from .canonical import check_details
 from .choices import ActorType, AuditAction, Outcome
 from .context import current_source_address
@@ -36,11 +37,16 @@ MAX_DETAILS_BYTES = 4096
 
 
 def _actor_fields(actor: Any) -> dict[str, str]:
-    """Describe a person, an adapter, nobody (None) or the system ("system:<what>") as text."""
+    """Describe a person, an adapter, nobody (None) or the system as text."""
     if actor is None:
         return {"actor_type": ActorType.ANONYMOUS, "actor_id": "", "actor_partner": "", "actor_role": ""}
-    if isinstance(actor, str):
-        return {"actor_type": ActorType.SYSTEM, "actor_id": actor, "actor_partner": "", "actor_role": ""}
+    if isinstance(actor, SystemActor):
+        return {
+            "actor_type": ActorType.SYSTEM,
+            "actor_id": actor.actor_label,
+            "actor_partner": "",
+            "actor_role": "",
+        }
     partner = getattr(actor, "partner", None)
     return {
         "actor_type": ActorType.ADAPTER if getattr(actor, "is_adapter", False) else ActorType.PERSON,
@@ -53,7 +59,7 @@ def _actor_fields(actor: Any) -> dict[str, str]:
 def event_record(
     *,
     actor: Any,
-    action: AuditAction,
+    action: str,
     outcome: Outcome = Outcome.ALLOWED,
     target: models.Model | None = None,
     target_type: str = "",
@@ -63,16 +69,19 @@ def event_record(
 ) -> AuditEvent:
     """Append one event; call it inside the transaction of the act it records.
 
-    `actor` is a person, an adapter principal, None for an anonymous caller, or a string
-    naming a system actor (a management command or task). `target` may be given as a model
-    instance or as `target_type`/`target_id`. `details` must hold no plaintext personal data
-    (blind indexes and masked values only) and no floats (ValueError; see `audit.canonical`),
-    and weigh at most `MAX_DETAILS_BYTES` as JSON (ValueError).
+    `action` is any registered action (`audit.vocabulary`). `actor` is a person, an adapter
+    principal, None for an anonymous caller, or a `SystemActor` (a management command or a
+    task). `target` may be given as a model instance or as `target_type`/`target_id`.
+    `details` must hold no plaintext personal data (blind indexes and masked values only) and
+    no floats (ValueError; see `audit.canonical`), and weigh at most `MAX_DETAILS_BYTES` as
+    JSON (ValueError).
 
     This is a single INSERT and takes no lock: a database trigger queues the event for the
     sequencer, which gives it its place in the Merkle tree after it commits. An event whose
     transaction rolls back never existed, as the act it records.
     """
+    if not vocabulary.is_registered(action):
+        raise ValueError(f"audit action {action!r} is not registered (audit.vocabulary.register)")
     details = dict(details or {})
     check_details(details)  # a value the tree cannot hash must fail here, not in the sequencer
     if len(orjson.dumps(details)) > MAX_DETAILS_BYTES:

@@ -42,7 +42,7 @@ def key_id(key: Ed25519PublicKey) -> str:
 def load_ed25519_key(*, encoded: str, path: str, autocreate: bool, setting: str) -> Ed25519PrivateKey:
     """An Ed25519 key from a setting pair `<setting>` / `<setting>_FILE`, the file made on first
     need when `autocreate`: one loader for every key the gateway holds (this one, and the push
-    signing keys of `gateway.push_key`). Both take what `afx_sdk.signing.load_private_key`
+    signing keys of `exchange.push_key`). Both take what `afx_sdk.signing.load_private_key`
     reads: base64 or base64url of the 32-byte seed, padded or not (as the SDK prints keys),
     or a PEM."""
     return _load(encoded, path, autocreate, setting)

@@ -36,6 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.actors import SystemActor
+from exchange.audit_actions import ExchangeAction
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -72,7 +75,6 @@ def recreate_database() -> None:
 def _writer(deadline: float, per_transaction: int, counter: Any) -> None:
     from django.db import transaction
 
-    from audit.choices import AuditAction
     from audit.services import event_record
 
     done = 0
@@ -81,8 +83,8 @@ def _writer(deadline: float, per_transaction: int, counter: Any) -> None:
         with transaction.atomic():
             for _ in range(per_transaction):
                 event_record(
-                    actor=f"system:bench-{pid}",
-                    action=AuditAction.CASE_VIEWED,
+                    actor=SystemActor(f"bench-{pid}"),
+                    action=ExchangeAction.CASE_VIEWED,
                     target_type="gateway.case",
                     target_id=str(done),
                     case_id=str(done % 997),
@@ -206,7 +208,6 @@ def measure_request_overhead(requests: int) -> dict[str, float]:
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
-    from audit.choices import AuditAction
     from audit.services import event_record
 
     class Plain(APIView):
@@ -218,7 +219,9 @@ def measure_request_overhead(requests: int) -> dict[str, float]:
 
     class Audited(Plain):
         def get(self, request: object) -> Response:
-            event_record(actor="system:bench", action=AuditAction.CASE_VIEWED, details={"bench": True})
+            event_record(
+                actor=SystemActor("bench"), action=ExchangeAction.CASE_VIEWED, details={"bench": True}
+            )
             return Response({"ok": True})
 
     module = sys.modules[__name__]

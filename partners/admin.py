@@ -18,10 +18,11 @@ from guardian.admin import GuardedModelAdmin
 from guardian.forms import GroupObjectPermissionsForm
 from knox.models import AuthToken
 
-from api.exceptions import DomainError
+from core.errors import DomainError
+from core.roles import PERSON_ROLES
 
 from . import services
-from .choices import PERSON_ROLES, Delivery, PartnerStatus, RequestKind
+from .choices import Delivery, PartnerStatus, RequestKind
 from .enrolment import enrolment_notice
 from .models import AdapterKey, Grant, Partner, Person
 

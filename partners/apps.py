@@ -6,4 +6,9 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partner registry"
 
     def ready(self) -> None:
+        from audit import vocabulary
+
         from . import checks, signals  # noqa: F401  (registers the system checks, connects the sign-in receivers)
+        from .audit_actions import TRAITS, PartnerAction
+
+        vocabulary.register(self.label, PartnerAction, TRAITS)

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from core.roles import POLICE_ROLES, Role
+
 
 class PartnerKind(models.TextChoices):
     POLICE_UNIT = "police_unit", "Police anti-fraud centre"
@@ -50,19 +52,6 @@ def send_permission(kind: str) -> str:
     """The guardian permission codename that lets a unit send `kind` to a partner."""
     return f"send_{kind}"
 
-
-class Role(models.TextChoices):
-    OFFICER = "officer", "Officer"
-    SUPERVISOR = "supervisor", "Supervisor"
-    OPERATOR = "operator", "Operator"
-    AUDITOR = "auditor", "Auditor"
-    ADMINISTRATOR = "administrator", "Administrator"
-    # Machine identity of an answering partner; never a person's role.
-    ADAPTER = "adapter", "Adapter"
-
-
-PERSON_ROLES = [r for r in Role if r != Role.ADAPTER]
-POLICE_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 
 # Which roles a person of each partner kind may hold.
 ROLES_BY_PARTNER_KIND = {

@@ -7,12 +7,12 @@ Views and services accept either as `Actor`; both expose `partner`, `role`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
-from .choices import POLICE_ROLES, Role
+from core.roles import Role
 
 if TYPE_CHECKING:
-    from .models import AdapterKey, Partner, Person
+    from .models import AdapterKey, Partner
 
 
 @dataclass(frozen=True)
@@ -34,18 +34,3 @@ class AdapterPrincipal:
     @property
     def actor_label(self) -> str:
         return f"adapter:{self.partner.code}/{self.key.key_id}"
-
-
-Actor = Union["Person", AdapterPrincipal]
-
-
-def is_police(actor: object) -> bool:
-    """An officer or supervisor of a police unit: the only ones who work on cases and see plaintext."""
-    return role_of(actor) in POLICE_ROLES
-
-
-def role_of(actor: object) -> str | None:
-    """The role of an authenticated actor, or None for anybody else."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None
-    return str(actor.role)  # type: ignore[attr-defined]

@@ -12,10 +12,11 @@ from django.utils import timezone
 from guardian.managers import GroupObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase
 
+from core.roles import Role
 from privacy.choices import Kind
 from privacy.fields import EncryptedTextField
 
-from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, Role, send_permission
+from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, send_permission
 from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
 
 if TYPE_CHECKING:

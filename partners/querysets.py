@@ -12,8 +12,8 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.db import models
 from django.utils import timezone
 
-from .choices import POLICE_ROLES, Role
-from .identity import role_of
+from core.actors import role_of
+from core.roles import POLICE_ROLES, Role
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.actors import is_police
+
 from .choices import send_permission
-from .identity import is_police
 from .models import Grant, Partner
 
 

@@ -1,7 +1,7 @@
 """Writes of the partner registry. Each one checks its actor, acts and audits in one transaction.
 
 The actor is an administrator (a `Person`) or, for management commands run on the server, a
-string naming the command (`"system:create_partner"`): whoever holds the shell is trusted.
+string naming the command (`SystemActor("create_partner")`): whoever holds the shell is trusted.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from afx_sdk import signing
-from api.denials import denial_record
-from api.exceptions import Conflict, DomainError, Forbidden, Invalid, NotFound
-from audit.choices import AuditAction, Outcome
+from audit.choices import Outcome
+from audit.denials import denial_record
 from audit.services import event_record
+from core.actors import SystemActor
+from core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
+from partners.audit_actions import PartnerAction
 
 from . import enrolment
 from .choices import (
@@ -46,7 +48,7 @@ from .models import AdapterKey, Enrolment, Grant, Partner, Person
 
 
 def _require_administrator(actor: Any) -> None:
-    if isinstance(actor, str) and actor.startswith("system:"):
+    if isinstance(actor, SystemActor):
         return
     if getattr(actor, "role", None) != Role.ADMINISTRATOR or not actor.is_active:
         raise Forbidden("Only administrators manage the partner registry.")
@@ -130,7 +132,7 @@ def partner_create(
     partner.save()
     event_record(
         actor=actor,
-        action=AuditAction.PARTNER_CREATED,
+        action=PartnerAction.PARTNER_CREATED,
         target=partner,
         details={"code": code, "kind": kind, "delivery": delivery, "answers": answered},
     )
@@ -158,7 +160,7 @@ def partner_set_status(*, actor: Any, partner: Partner, status: str) -> Partner:
             return _partner_status_change(actor, partner, status)
         event_record(
             actor=actor,
-            action=AuditAction.PARTNER_SUSPENDED,
+            action=PartnerAction.PARTNER_SUSPENDED,
             outcome=Outcome.DENIED,
             target=partner,
             details={"code": partner.code, "reason": ExchangeNotSuspendable.code},
@@ -174,9 +176,9 @@ def _partner_status_change(actor: Any, partner: Partner, status: str) -> Partner
     partner.status = status
     partner.save(update_fields=["status", "updated_at"])
     action = (
-        AuditAction.PARTNER_SUSPENDED
+        PartnerAction.PARTNER_SUSPENDED
         if status == PartnerStatus.SUSPENDED
-        else AuditAction.PARTNER_REACTIVATED
+        else PartnerAction.PARTNER_REACTIVATED
     )
     event_record(actor=actor, action=action, target=partner, details={"code": partner.code})
     return partner
@@ -208,7 +210,7 @@ def person_create(*, actor: Any, partner: Partner, username: str, role: str) -> 
     person.groups.add(partner.group)
     event_record(
         actor=actor,
-        action=AuditAction.PERSON_CREATED,
+        action=PartnerAction.PERSON_CREATED,
         target=person,
         details={"partner": partner.code, "role": role, "enrolment_expires_at": _moment(person)},
     )
@@ -223,7 +225,7 @@ def _custody_open(actor: Any, person: Person, halves: tuple[str, str]) -> str:
     database key anyway), so a management command gets both halves, one after the other.
     """
     first, second = halves
-    trusted = isinstance(actor, str)
+    trusted = isinstance(actor, SystemActor)
     Enrolment.objects.update_or_create(
         person=person,
         defaults={
@@ -237,7 +239,7 @@ def _custody_open(actor: Any, person: Person, halves: tuple[str, str]) -> str:
 
 
 def _actor_label(actor: Any) -> str:
-    return actor if isinstance(actor, str) else str(actor.actor_label)
+    return str(actor.actor_label)
 
 
 class AlreadyReleased(Conflict):
@@ -272,7 +274,7 @@ def person_enrolment_witness(*, actor: Any, person: Person) -> str:
     custody.save(update_fields=["second_half", "witness", "released_at"])
     event_record(
         actor=actor,
-        action=AuditAction.ENROLMENT_WITNESSED,
+        action=PartnerAction.ENROLMENT_WITNESSED,
         target=person,
         details={"made_by": custody.made_by, "enrolment_expires_at": _moment(person)},
     )
@@ -311,7 +313,7 @@ def person_enrolment_reset(*, actor: Any, person: Person) -> str:
     _tokens_end(actor=actor, tokens=AuthToken.objects.filter(user=person), reason="enrolment_reset")
     event_record(
         actor=actor,
-        action=AuditAction.ENROLMENT_RESET,
+        action=PartnerAction.ENROLMENT_RESET,
         target=person,
         details={"enrolment_expires_at": _moment(person)},
     )
@@ -350,11 +352,11 @@ def person_enrol(*, request: Any, username: str, code: str, password: str) -> Pe
             person.set_password(password)
             enrolment.enrolment_close(person)
             person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
-            event_record(actor=person, action=AuditAction.PERSON_ENROLLED, target=person, details=held_by)
+            event_record(actor=person, action=PartnerAction.PERSON_ENROLLED, target=person, details=held_by)
             return person
     denial_record(
         request=request,
-        action=AuditAction.PERSON_ENROLLED,
+        action=PartnerAction.PERSON_ENROLLED,
         actor=None,
         details={"reason": EnrolmentRefused.code},
     )
@@ -373,8 +375,7 @@ class WrongPassword(Invalid):
     audited = True  # `person_password_change` records the refusal before raising it
 
 
-class PasswordChangeLocked(DomainError):
-    status_code = 429
+class PasswordChangeLocked(TooManyAttempts):
     code = "sign_in_locked"
     audited = True  # axes locked the person out; `partners.signals` records the attempt
 
@@ -407,11 +408,11 @@ def person_password_change(
             person.save(update_fields=["password"])
             others = AuthToken.objects.filter(user=person).exclude(pk=keep.pk if keep is not None else None)
             _tokens_end(actor=person, tokens=others, reason="password_changed")
-            event_record(actor=person, action=AuditAction.PASSWORD_CHANGED, target=person)
+            event_record(actor=person, action=PartnerAction.PASSWORD_CHANGED, target=person)
             return
         event_record(
             actor=person,
-            action=AuditAction.PASSWORD_CHANGED,
+            action=PartnerAction.PASSWORD_CHANGED,
             outcome=Outcome.DENIED,
             target=person,
             details={"reason": WrongPassword.code},
@@ -427,7 +428,7 @@ def person_deactivate(*, actor: Any, person: Person) -> Person:
     enrolment.enrolment_close(person)
     person.save(update_fields=["is_active", "enrolment_digest", "enrolment_expires_at"])
     _tokens_end(actor=actor, tokens=AuthToken.objects.filter(user=person), reason="person_deactivated")
-    event_record(actor=actor, action=AuditAction.PERSON_DEACTIVATED, target=person)
+    event_record(actor=actor, action=PartnerAction.PERSON_DEACTIVATED, target=person)
     return person
 
 
@@ -468,7 +469,7 @@ def adapter_key_create(*, actor: Any, partner: Partner, public_key: str, label: 
     )
     event_record(
         actor=actor,
-        action=AuditAction.KEY_CREATED,
+        action=PartnerAction.KEY_CREATED,
         target=key,
         details={"partner": partner.code, "key_id": key.key_id},
     )
@@ -484,7 +485,7 @@ def adapter_key_revoke(*, actor: Any, key: AdapterKey) -> AdapterKey:
         key.save(update_fields=["revoked_at"])
         event_record(
             actor=actor,
-            action=AuditAction.KEY_REVOKED,
+            action=PartnerAction.KEY_REVOKED,
             target=key,
             details={"partner": key.partner.code, "key_id": key.key_id},
         )
@@ -520,7 +521,7 @@ def grant_create(
     )
     event_record(
         actor=actor,
-        action=AuditAction.GRANT_CREATED,
+        action=PartnerAction.GRANT_CREATED,
         target=grant,
         details={
             "unit": unit.code,
@@ -542,7 +543,7 @@ def grant_revoke(*, actor: Any, grant: Grant) -> None:
     grant.delete()
     event_record(
         actor=actor,
-        action=AuditAction.GRANT_REVOKED,
+        action=PartnerAction.GRANT_REVOKED,
         target_type="partners.grant",
         target_id=target_id,
         details=details,
@@ -589,7 +590,7 @@ def token_issue(*, person: Person, password_hash: str) -> tuple[str, datetime]:
             instance, token = AuthToken.objects.create(user=person)
             event_record(
                 actor=person,
-                action=AuditAction.TOKEN_ISSUED,
+                action=PartnerAction.TOKEN_ISSUED,
                 target=person,
                 details={
                     "token_key": instance.token_key,
@@ -599,7 +600,7 @@ def token_issue(*, person: Person, password_hash: str) -> tuple[str, datetime]:
             return token, instance.expiry
         event_record(
             actor=person,
-            action=AuditAction.TOKEN_ISSUED,
+            action=PartnerAction.TOKEN_ISSUED,
             outcome=Outcome.DENIED,
             target=person,
             details={"reason": refusal.code},
@@ -638,7 +639,7 @@ def _token_end(*, actor: Any, token: AuthToken, reason: str = "") -> None:
     token.delete()
     event_record(
         actor=actor,
-        action=AuditAction.TOKEN_REVOKED,
+        action=PartnerAction.TOKEN_REVOKED,
         target=holder,
         details={"token_key": token_key, "reason": reason} if reason else {"token_key": token_key},
     )

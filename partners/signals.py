@@ -16,15 +16,16 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
-from audit.choices import AuditAction, Outcome
+from audit.choices import Outcome
 from audit.services import event_record
+from partners.audit_actions import PartnerAction
 
 from .models import Person
 
 
 @receiver(user_logged_in, dispatch_uid="afx_audit_sign_in")
 def record_sign_in(sender: Any, request: Any, user: Person, **kwargs: Any) -> None:
-    event_record(actor=user, action=AuditAction.SIGN_IN, details={"method": "session"})
+    event_record(actor=user, action=PartnerAction.SIGN_IN, details={"method": "session"})
 
 
 @receiver(user_login_failed, dispatch_uid="afx_audit_sign_in_failed")
@@ -35,7 +36,7 @@ def record_sign_in_failed(
     locked = bool(getattr(request, "axes_locked_out", False))
     event_record(
         actor=None,
-        action=AuditAction.SIGN_IN_LOCKED if locked else AuditAction.SIGN_IN_FAILED,
+        action=PartnerAction.SIGN_IN_LOCKED if locked else PartnerAction.SIGN_IN_FAILED,
         outcome=Outcome.DENIED,
         target=person,
         details={"username_known": person is not None},

@@ -6,6 +6,6 @@ What other apps use:
 - `privacy.selectors.blind_index_filter(model, field_name, value) -> Q` to search;
 - `privacy.masking.mask(kind, value)`, `privacy.serializers.MaskedField` and
   `privacy.admin.MaskedFieldsAdminMixin` to show values;
-- `privacy.reveal.reveal_field(actor=..., obj=..., field_name=..., purpose=...)` for plaintext;
+- `audit.reveal.reveal_field(actor=..., obj=..., field_name=..., purpose=...)` for plaintext;
 - `manage.py keys_rotate` and `manage.py keys_status` to operate the keys.
 """

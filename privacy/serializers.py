@@ -17,7 +17,7 @@ class MaskedField(serializers.Field):
 
     The kind comes from `kind=` or from the model field behind `source`. Secrets and blind
     indexes render fully hidden and are never decrypted. Plaintext only leaves through
-    `privacy.reveal.reveal_field`, never through a serializer.
+    `audit.reveal.reveal_field`, never through a serializer.
     """
 
     def __init__(self, *, kind: str | None = None, **kwargs: Any) -> None:

@@ -12,15 +12,16 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from gateway.models import Case, Query
-from gateway.services import cases, queries
+from core.actors import SystemActor
+from demo.world import PartnerHeldKey, demo_adapter_key
+from exchange.models import Case, Query
+from exchange.services import cases, queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
-from partners.demo_world import PartnerHeldKey, demo_adapter_key
 from partners.models import Grant, Partner, Person
 from tests.clients import signed_world_client, token_client
 
-SYSTEM = "system:tests"
+SYSTEM = SystemActor("tests")
 
 
 HeldKey = PartnerHeldKey  # the registered key and the private half the test (playing the partner) made

@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.audit.matrix import ROWS as AUDIT_ROWS
-from tests.gateway.matrix import ROWS as EXCHANGE_ROWS
+from tests.exchange.matrix import ROWS as EXCHANGE_ROWS
 from tests.partners.matrix import ROWS as REGISTRY_ROWS
 from tests.permission_matrix import IDENTITIES, Row, call
 

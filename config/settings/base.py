@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "gateway.devserver",  # its runserver passes RAW_URI; before staticfiles, whose runserver it extends
+    "api.devserver",  # its runserver passes RAW_URI; before staticfiles, whose runserver it extends
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
@@ -39,7 +39,8 @@ INSTALLED_APPS = [
     "privacy",
     "audit",
     "partners",
-    "gateway",
+    "exchange",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,7 @@ AXES_DISABLE_ACCESS_LOG = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "partners.authentication.AdapterSignatureAuthentication",
+        "api.authentication.AdapterSignatureAuthentication",
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -150,7 +151,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
-    # anonymous_denials: how many refusals of anonymous callers per address are audited (api.denials);
+    # anonymous_denials: how many refusals of anonymous callers per address are audited (audit.denials);
     # revoked_key_denials: how many refusals of valid signatures by one revoked key are.
     # sign_in is per address; sign_out is per person, generous, and apart from sign_in on purpose.
     # enrol (per address) and password_change (per person) guard the two ways to set a password.

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from api.exceptions import DomainError
+from core.actors import SystemActor
+from core.errors import DomainError
 from partners.enrolment import enrolment_notice
 from partners.models import Partner
 
@@ -24,8 +25,8 @@ class RegistryCommand(BaseCommand):
             raise CommandError(f"{error.message} {details}".strip()) from None
 
     @property
-    def actor(self) -> str:
-        return f"system:{self.__module__.rsplit('.', 1)[-1]}"
+    def actor(self) -> SystemActor:
+        return SystemActor(self.__module__.rsplit(".", 1)[-1])
 
     def partner(self, code: str) -> Partner:
         try:

@@ -3,7 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
+from core.actors import SystemActor
 from tests.clients import token_client
+
+SYSTEM = SystemActor("tests")
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -67,9 +70,7 @@ def test_lists_are_cursor_paginated(world):
     from partners import services
 
     for n in range(5):
-        services.person_create(
-            actor="system:tests", partner=world.unit_a, username=f"extra-{n}", role="officer"
-        )
+        services.person_create(actor=SYSTEM, partner=world.unit_a, username=f"extra-{n}", role="officer")
     api = token_client(world.administrator)
     first = api.get("/api/v1/people/", {"page_size": 4}).json()
     assert len(first["results"]) == 4 and "cursor=" in first["next"]
@@ -89,7 +90,7 @@ def test_schema_and_docs_are_served(db):
 
 @pytest.mark.django_db
 def test_unexpected_errors_are_a_json_500(monkeypatch):
-    from partners.api import views
+    from api.registry import views
 
     def explode(self, request):
         raise RuntimeError("secret detail 6222020200112233")
@@ -98,8 +99,8 @@ def test_unexpected_errors_are_a_json_500(monkeypatch):
     from partners import services
     from partners.choices import PartnerKind
 
-    unit = services.partner_create(actor="system:tests", code="u", name="U", kind=PartnerKind.POLICE_UNIT)
-    person, _ = services.person_create(actor="system:tests", partner=unit, username="p", role="officer")
+    unit = services.partner_create(actor=SYSTEM, code="u", name="U", kind=PartnerKind.POLICE_UNIT)
+    person, _ = services.person_create(actor=SYSTEM, partner=unit, username="p", role="officer")
     response = token_client(person).get("/api/v1/me/")
     error = assert_error(response, 500, "server_error")
     assert "6222" not in str(error)

@@ -11,9 +11,10 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.denials import AnonymousDenialThrottle, request_route
 from audit.choices import AuditAction
+from audit.denials import AnonymousDenialThrottle, request_route
 from audit.models import AuditEvent
+from partners.audit_actions import PartnerAction
 from tests.clients import token_client
 
 PHONE = "13800138000"
@@ -130,7 +131,7 @@ def test_rejected_signatures_of_unknown_keys_share_the_anonymous_budget(db):
     for _ in range(300):
         assert client.get("/api/v1/adapter/me/", HTTP_SIGNATURE="sig=:AAAA:").status_code == 401
     rate, _ = AnonymousDenialThrottle().parse_rate(AnonymousDenialThrottle().get_rate())
-    rejected = AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED)
+    rejected = AuditEvent.objects.filter(action=PartnerAction.SIGNATURE_REJECTED)
     assert rejected.count() == rate + 1 if rate is not None else False
     assert not AuditEvent.objects.filter(action=AuditAction.REQUEST_DENIED).exists()
 

@@ -11,10 +11,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection
 
 from audit import append_only
-from audit.choices import AuditAction, Outcome
+from audit.choices import Outcome
 from audit.models import AuditEvent, SignedTreeHead
 from audit.sequencer import sequence_batch
 from audit.services import event_record
+from core.actors import SystemActor
+from partners.audit_actions import PartnerAction
+
+SYSTEM = SystemActor("tests")
 
 TEST_SEED = bytes(range(32))
 TEST_PRIVATE_KEY = Ed25519PrivateKey.from_private_bytes(TEST_SEED)
@@ -41,7 +45,7 @@ def record(db: None) -> Callable[..., AuditEvent]:
     """`record(n=..., **fields)`: append an event as a system actor unless told otherwise."""
 
     def make(
-        *, actor: Any = "system:tests", action: AuditAction = AuditAction.PARTNER_UPDATED, **fields: Any
+        *, actor: Any = SYSTEM, action: str = PartnerAction.PARTNER_CREATED, **fields: Any
     ) -> AuditEvent:
         fields.setdefault("outcome", Outcome.ALLOWED)
         return event_record(actor=actor, action=action, **fields)

@@ -12,6 +12,9 @@ from django.utils import timezone
 from audit.anomalies import find_anomalies
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
+from core.actors import SystemActor
+from exchange.audit_actions import ExchangeAction
+from partners.audit_actions import PartnerAction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -67,11 +70,11 @@ DAY = datetime(2026, 11, 2, tzinfo=SHANGHAI)
 
 
 def test_off_hours_access_is_found_per_person_and_day(at):
-    night = at(DAY.replace(hour=23), actor=Someone("late"), action=AuditAction.CASE_VIEWED)
-    early = at(DAY.replace(hour=7, minute=59), actor=Someone("late"), action=AuditAction.LOOKUP_SUBMITTED)
-    at(DAY.replace(hour=8), actor=Someone("punctual"), action=AuditAction.CASE_VIEWED)
-    at(DAY.replace(hour=19, minute=59), actor=Someone("punctual"), action=AuditAction.CASE_VIEWED)
-    at(DAY.replace(hour=23), actor="system:nightly-job")
+    night = at(DAY.replace(hour=23), actor=Someone("late"), action=ExchangeAction.CASE_VIEWED)
+    early = at(DAY.replace(hour=7, minute=59), actor=Someone("late"), action=ExchangeAction.LOOKUP_SUBMITTED)
+    at(DAY.replace(hour=8), actor=Someone("punctual"), action=ExchangeAction.CASE_VIEWED)
+    at(DAY.replace(hour=19, minute=59), actor=Someone("punctual"), action=ExchangeAction.CASE_VIEWED)
+    at(DAY.replace(hour=23), actor=SystemActor("nightly-job"))
     (finding,) = findings("off_hours", DAY, DAY + timedelta(days=1))
     assert finding.actor_id == "person:late"
     assert finding.event_ids == (early.id, night.id)
@@ -81,15 +84,17 @@ def test_working_hours_are_set_per_unit(at, settings):
     settings.AFX_AUDIT_ANOMALIES = {
         "working_hours": {"default": ("08:00", "20:00"), "night-unit": ("20:00", "08:00")}
     }
-    at(DAY.replace(hour=23), actor=Someone("shift", unit="night-unit"), action=AuditAction.CASE_VIEWED)
-    noon = at(DAY.replace(hour=12), actor=Someone("shift", unit="night-unit"), action=AuditAction.CASE_VIEWED)
+    at(DAY.replace(hour=23), actor=Someone("shift", unit="night-unit"), action=ExchangeAction.CASE_VIEWED)
+    noon = at(
+        DAY.replace(hour=12), actor=Someone("shift", unit="night-unit"), action=ExchangeAction.CASE_VIEWED
+    )
     (finding,) = findings("off_hours", DAY, DAY + timedelta(days=1))
     assert finding.event_ids == (noon.id,)
 
 
 def _queries(at, officer: Someone, count: int) -> list[AuditEvent]:
     return [
-        at(DAY.replace(hour=10) + timedelta(minutes=n), actor=officer, action=AuditAction.LOOKUP_SUBMITTED)
+        at(DAY.replace(hour=10) + timedelta(minutes=n), actor=officer, action=ExchangeAction.LOOKUP_SUBMITTED)
         for n in range(count)
     ]
 
@@ -115,10 +120,15 @@ def test_reveal_not_followed_by_any_action_is_found(at):
     busy = Someone("busy")
     start = timezone.now() - timedelta(hours=3)
     unused = at(start, actor=idle, action=AuditAction.PLAINTEXT_REVEALED, case_id="c1")
-    at(start + timedelta(minutes=5), actor=idle, action=AuditAction.CASE_VIEWED, case_id="c1")
-    at(start + timedelta(minutes=6), actor=idle, action=AuditAction.LOOKUP_SUBMITTED, case_id="another-case")
+    at(start + timedelta(minutes=5), actor=idle, action=ExchangeAction.CASE_VIEWED, case_id="c1")
+    at(
+        start + timedelta(minutes=6),
+        actor=idle,
+        action=ExchangeAction.LOOKUP_SUBMITTED,
+        case_id="another-case",
+    )
     at(start, actor=busy, action=AuditAction.PLAINTEXT_REVEALED, case_id="c2")
-    at(start + timedelta(minutes=10), actor=busy, action=AuditAction.LOOKUP_SUBMITTED, case_id="c2")
+    at(start + timedelta(minutes=10), actor=busy, action=ExchangeAction.LOOKUP_SUBMITTED, case_id="c2")
     (finding,) = findings("reveal_without_action", start - timedelta(hours=1), timezone.now())
     assert finding.event_ids == (unused.id,)
 
@@ -130,13 +140,13 @@ def test_a_recent_reveal_is_not_judged_yet(at):
 
 def test_queries_on_a_closed_case_are_found(at):
     officer = Someone("o")
-    at(DAY.replace(hour=9), actor=officer, action=AuditAction.LOOKUP_SUBMITTED, case_id="closed")
-    at(DAY.replace(hour=9, minute=30), actor=officer, action=AuditAction.CASE_CLOSED, case_id="closed")
-    late = at(DAY.replace(hour=10), actor=officer, action=AuditAction.CASE_VIEWED, case_id="closed")
-    at(DAY - timedelta(days=3), actor=officer, action=AuditAction.CASE_CLOSED, case_id="reopened")
-    at(DAY - timedelta(days=2), actor=officer, action=AuditAction.CASE_REOPENED, case_id="reopened")
-    at(DAY.replace(hour=10), actor=officer, action=AuditAction.CASE_VIEWED, case_id="reopened")
-    at(DAY.replace(hour=10), actor=officer, action=AuditAction.CASE_VIEWED, case_id="open")
+    at(DAY.replace(hour=9), actor=officer, action=ExchangeAction.LOOKUP_SUBMITTED, case_id="closed")
+    at(DAY.replace(hour=9, minute=30), actor=officer, action=ExchangeAction.CASE_CLOSED, case_id="closed")
+    late = at(DAY.replace(hour=10), actor=officer, action=ExchangeAction.CASE_VIEWED, case_id="closed")
+    at(DAY - timedelta(days=3), actor=officer, action=ExchangeAction.CASE_CLOSED, case_id="reopened")
+    at(DAY - timedelta(days=2), actor=officer, action=ExchangeAction.CASE_REOPENED, case_id="reopened")
+    at(DAY.replace(hour=10), actor=officer, action=ExchangeAction.CASE_VIEWED, case_id="reopened")
+    at(DAY.replace(hour=10), actor=officer, action=ExchangeAction.CASE_VIEWED, case_id="open")
     (finding,) = findings("closed_case_query", DAY, DAY + timedelta(days=1))
     assert finding.event_ids == (late.id,)
 
@@ -145,7 +155,7 @@ def _lookup(at, hour: int, case_id: str, subject: str, name: str = "o") -> Audit
     return at(
         DAY.replace(hour=hour),
         actor=Someone(name),
-        action=AuditAction.LOOKUP_SUBMITTED,
+        action=ExchangeAction.LOOKUP_SUBMITTED,
         case_id=case_id,
         details={"subject_index": subject, "kind": "order_lookup"},
     )
@@ -170,7 +180,7 @@ def test_linked_cases_count_as_one(at):
     _lookup(at, 11, "c3", "idx-1")
     at(
         DAY - timedelta(days=1),
-        action=AuditAction.CASES_LINKED,
+        action=ExchangeAction.CASES_LINKED,
         case_id="c2",
         details={"linked_case_id": "c3"},
     )
@@ -196,11 +206,11 @@ def test_bursts_of_denied_requests_are_found(at):
 def test_normal_activity_finds_nothing(at):
     for n, name in enumerate(("a", "b", "c", "d")):
         officer = Someone(name)
-        at(DAY.replace(hour=9 + n), actor=officer, action=AuditAction.SIGN_IN)
+        at(DAY.replace(hour=9 + n), actor=officer, action=PartnerAction.SIGN_IN)
         at(
             DAY.replace(hour=9 + n, minute=5),
             actor=officer,
-            action=AuditAction.LOOKUP_SUBMITTED,
+            action=ExchangeAction.LOOKUP_SUBMITTED,
             case_id=f"c{n}",
         )
         at(
@@ -212,7 +222,7 @@ def test_normal_activity_finds_nothing(at):
         at(
             DAY.replace(hour=9 + n, minute=9),
             actor=officer,
-            action=AuditAction.LOOKUP_SUBMITTED,
+            action=ExchangeAction.LOOKUP_SUBMITTED,
             case_id=f"c{n}",
         )
         at(DAY.replace(hour=9 + n, minute=10), actor=officer, outcome=Outcome.DENIED)

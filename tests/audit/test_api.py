@@ -15,6 +15,7 @@ from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent, SequencedLeaf, SignedTreeHead
 from audit.sequencer import sequence_batch
 from audit.verify_export import verify_heads, verify_proof
+from exchange.audit_actions import ExchangeAction
 from tests.audit.conftest import TEST_PUBLIC_KEY, publish
 from tests.audit.matrix import ROWS
 from tests.permission_matrix import IDENTITIES, Row, call
@@ -50,14 +51,14 @@ def _results(response) -> list[dict]:
 def test_events_are_filtered(world, auditor, record):
     hit = record(
         actor=world.officer_a,
-        action=AuditAction.CASE_VIEWED,
+        action=ExchangeAction.CASE_VIEWED,
         case_id="case-7",
         target_type="t",
         target_id="1",
     )
-    record(actor=world.officer_a, action=AuditAction.LOOKUP_SUBMITTED, case_id="case-7")
-    record(actor=world.officer_a, action=AuditAction.CASE_VIEWED, case_id="case-8")
-    record(actor=world.officer_b, action=AuditAction.CASE_VIEWED, case_id="case-7")
+    record(actor=world.officer_a, action=ExchangeAction.LOOKUP_SUBMITTED, case_id="case-7")
+    record(actor=world.officer_a, action=ExchangeAction.CASE_VIEWED, case_id="case-8")
+    record(actor=world.officer_b, action=ExchangeAction.CASE_VIEWED, case_id="case-7")
     queries = [
         {"actor": "person:officer-a", "action": "case_viewed", "case": "case-7"},
         {"partner": "unit-a", "case": "case-7", "action": "case_viewed"},
@@ -283,9 +284,9 @@ def test_export_honours_the_time_window(auditor, events):
 
 
 def test_only_readers_may_export(world):
-    from api.exceptions import Forbidden
     from audit.selectors import EventFilters
     from audit.services import events_export
+    from core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         events_export(actor=world.officer_a, filters=EventFilters(), export_format="csv")

@@ -10,12 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audit.canonical import EVENT_FIELDS, canonical_bytes, check_details, event_leaf_hash, record_leaf_hash
-from audit.choices import AuditAction
 from audit.merkle import leaf_hash
 from audit.models import AuditEvent
 from audit.rows import leaf_bytes
 from audit.rows import leaf_hash as fast_leaf_hash
 from audit.services import event_record
+from core.actors import SystemActor
+from partners.audit_actions import PartnerAction
 
 ROW = (
     7,
@@ -86,7 +87,7 @@ def test_details_the_tree_cannot_hash_are_refused(bad):
 
 def test_event_record_refuses_them_before_writing(db):
     with pytest.raises(ValueError, match="no floats"):
-        event_record(actor="system:tests", action=AuditAction.SIGN_IN, details={"amount": 1.5})
+        event_record(actor=SystemActor("tests"), action=PartnerAction.SIGN_IN, details={"amount": 1.5})
     assert not AuditEvent.objects.exists()
 
 

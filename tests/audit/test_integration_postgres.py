@@ -15,11 +15,12 @@ import pytest
 from django.db import connection, transaction
 
 from audit import append_only, verification
-from audit.choices import AuditAction
 from audit.models import AuditEvent, SequencedLeaf, SignedTreeHead, UnsequencedEvent
 from audit.sequencer import sequence_events
 from audit.services import event_record
 from audit.verification import verify_log
+from core.actors import SystemActor
+from exchange.audit_actions import ExchangeAction
 from tests.audit.conftest import TEST_SEED
 
 pytestmark = pytest.mark.integration
@@ -47,7 +48,7 @@ def in_threads(count: int, work: Callable[[int], None]) -> None:
 
 
 def record(n: int) -> AuditEvent:
-    return event_record(actor=f"system:writer-{n}", action=AuditAction.CASE_VIEWED, details={"n": n})
+    return event_record(actor=SystemActor(f"writer-{n}"), action=ExchangeAction.CASE_VIEWED, details={"n": n})
 
 
 def assert_sound_tree(expected_events: int) -> None:

@@ -10,10 +10,13 @@ from audit.choices import ActorType, AuditAction, Outcome
 from audit.context import RequestContextMiddleware
 from audit.models import AuditEvent
 from audit.services import event_record
+from core.actors import SystemActor
+from exchange.audit_actions import ExchangeAction
+from partners.audit_actions import PartnerAction
 
 
 def test_a_person(world):
-    event = event_record(actor=world.officer_a, action=AuditAction.CASE_VIEWED, case_id="7")
+    event = event_record(actor=world.officer_a, action=ExchangeAction.CASE_VIEWED, case_id="7")
     stored = AuditEvent.objects.get(id=event.id)
     assert (stored.actor_type, stored.actor_id, stored.actor_partner, stored.actor_role) == (
         ActorType.PERSON,
@@ -27,7 +30,7 @@ def test_a_person(world):
 def test_an_adapter(world):
     from partners.identity import AdapterPrincipal
 
-    event = event_record(actor=AdapterPrincipal(key=world.key_x.key), action=AuditAction.QUERY_ANSWERED)
+    event = event_record(actor=AdapterPrincipal(key=world.key_x.key), action=ExchangeAction.QUERY_ANSWERED)
     assert event.actor_type == ActorType.ADAPTER
     assert event.actor_id == f"adapter:platform-x/{world.key_x.key.key_id}"
     assert event.actor_role == "adapter"
@@ -35,15 +38,15 @@ def test_an_adapter(world):
 
 @pytest.mark.parametrize(
     ("actor", "kind", "label"),
-    [(None, ActorType.ANONYMOUS, ""), ("system:cron", ActorType.SYSTEM, "system:cron")],
+    [(None, ActorType.ANONYMOUS, ""), (SystemActor("cron"), ActorType.SYSTEM, "system:cron")],
 )
 def test_anonymous_and_system_actors(db, actor, kind, label):
-    event = event_record(actor=actor, action=AuditAction.SIGN_IN_FAILED, outcome=Outcome.DENIED)
+    event = event_record(actor=actor, action=PartnerAction.SIGN_IN_FAILED, outcome=Outcome.DENIED)
     assert (event.actor_type, event.actor_id, event.actor_partner) == (kind, label, "")
 
 
 def test_a_model_target(world):
-    event = event_record(actor="system:tests", action=AuditAction.PARTNER_UPDATED, target=world.bank)
+    event = event_record(actor=SystemActor("tests"), action=PartnerAction.PARTNER_CREATED, target=world.bank)
     assert (event.target_type, event.target_id) == ("partners.partner", str(world.bank.pk))
 
 
@@ -59,7 +62,7 @@ def test_request_id_and_source_address_come_from_the_request(db):
 
 
 def test_the_returned_event_is_the_stored_row(db):
-    event = event_record(actor="system:tests", action=AuditAction.SIGN_IN, details={"k": ["v", 1]})
+    event = event_record(actor=SystemActor("tests"), action=PartnerAction.SIGN_IN, details={"k": ["v", 1]})
     stored = AuditEvent.objects.get(id=event.id)
     assert (stored.details, stored.created_at, stored.action) == (
         event.details,

@@ -14,13 +14,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from audit.choices import AuditAction
 from audit.head_chain import sign_link
 from audit.head_signature import TreeHead, generate_private_key, sign_head
 from audit.models import AuditEvent, MerkleNode, SequencedLeaf, SignedTreeHead, UnsequencedEvent
 from audit.sequencer import sequence_batch
 from audit.tree import position
 from audit.verification import verify_log
+from partners.audit_actions import PartnerAction
 
 BATCHES = (4, 3, 5, 2, 3, 4)  # heads 1-6 of sizes 4, 7, 12, 14, 17, 21
 
@@ -138,7 +138,7 @@ def test_inserted_row_is_named(log, drop_triggers):
     forged = AuditEvent.objects.create(
         actor_type="person",
         actor_id="person:officer-a",
-        action=AuditAction.SIGN_IN,
+        action=PartnerAction.SIGN_IN,
         created_at=log[0].created_at,
     )
     first = verify_log().faults[0]
@@ -151,7 +151,7 @@ def test_inserted_row_with_a_forged_leaf_is_named(log, drop_triggers):
     from audit.rows import rows_by_ids
 
     drop_triggers()
-    forged = AuditEvent.objects.create(actor_type="system", actor_id="system:x", action=AuditAction.SIGN_IN)
+    forged = AuditEvent.objects.create(actor_type="system", actor_id="system:x", action=PartnerAction.SIGN_IN)
     for index in reversed(range(10, 21)):
         SequencedLeaf.objects.filter(leaf_index=index).update(leaf_index=index + 1)
     (row,) = rows_by_ids([forged.id])
@@ -168,7 +168,7 @@ def test_appended_leaf_without_a_head_is_named(log, drop_triggers):
     from audit.rows import rows_by_ids
 
     drop_triggers()
-    forged = AuditEvent.objects.create(actor_type="system", actor_id="system:x", action=AuditAction.SIGN_IN)
+    forged = AuditEvent.objects.create(actor_type="system", actor_id="system:x", action=PartnerAction.SIGN_IN)
     UnsequencedEvent.objects.filter(event_id=forged.id).delete()
     (row,) = rows_by_ids([forged.id])
     SequencedLeaf.objects.create(leaf_index=21, event_id=forged.id, leaf_hash=event_leaf_hash(row))

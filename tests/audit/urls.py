@@ -4,4 +4,4 @@ from django.urls import include, path
 
 from config.urls import urlpatterns as project_urlpatterns
 
-urlpatterns = [*project_urlpatterns, path("api/v1/", include("audit.api.urls"))]
+urlpatterns = [*project_urlpatterns, path("api/v1/", include("api.audit.urls"))]

@@ -24,11 +24,12 @@ from django.db import connection
 from django.utils import timezone
 
 from afx_sdk import signing
-from audit.choices import AuditAction
 from audit.models import AuditEvent
-from gateway.models import Query
-from gateway.push_key import push_signing_key
-from gateway.services import queries
+from core.actors import SystemActor
+from exchange.audit_actions import ExchangeAction
+from exchange.models import Query
+from exchange.push_key import push_signing_key
+from exchange.services import queries
 from partners import services
 from partners.choices import Delivery, PartnerKind, RequestKind
 from simulator.dataset import expected_answer
@@ -196,7 +197,7 @@ def platforms(world: Any, postgres: None) -> Iterator[Platforms]:
         ("swiftpay", Delivery.PULL, ""),
     ):
         partner = services.partner_create(
-            actor="system:tests",
+            actor=SystemActor("tests"),
             code=code,
             name=code,
             kind=PartnerKind.PAYMENT_PLATFORM,
@@ -205,7 +206,7 @@ def platforms(world: Any, postgres: None) -> Iterator[Platforms]:
             answers=[RequestKind.ORDER_LOOKUP],
         )
         services.grant_create(
-            actor="system:tests",
+            actor=SystemActor("tests"),
             unit=world.unit_a,
             partner=partner,
             kind=RequestKind.ORDER_LOOKUP,
@@ -244,4 +245,6 @@ def assert_answer_matches(query: Query, partner: str, order_number: str) -> None
     assert expected.result is not None
     assert query.result_account == expected.result.account_number
     assert query.result_holder == expected.result.holder_name
-    assert AuditEvent.objects.filter(action=AuditAction.QUERY_ANSWERED, target_id=str(query.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action=ExchangeAction.QUERY_ANSWERED, target_id=str(query.pk)).count() == 1
+    )

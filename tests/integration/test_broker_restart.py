@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from audit.choices import AuditAction
 from audit.models import AuditEvent
 from config.celery import app
-from gateway.models import OutboxMessage, Query
+from exchange.audit_actions import ExchangeAction
+from exchange.models import OutboxMessage, Query
 from simulator.dataset import sample_order_numbers
 from tests.integration.conftest import (
     WorkerProcess,
@@ -104,7 +104,7 @@ def test_query_submitted_while_the_broker_is_down_is_answered_after_restart(
         assert_answer_matches(answered, "paylink", order)
         assert OutboxMessage.objects.get(pk=outbox.pk).relayed_at is not None
         assert (
-            AuditEvent.objects.filter(action=AuditAction.QUERY_DISPATCHED, target_id=str(query.pk)).count()
+            AuditEvent.objects.filter(action=ExchangeAction.QUERY_DISPATCHED, target_id=str(query.pk)).count()
             == 1
         )
     finally:

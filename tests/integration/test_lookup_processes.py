@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from gateway.models import Query
+from exchange.models import Query
 from simulator.dataset import sample_order_numbers
 from tests.integration.conftest import (
     WorkerProcess,
@@ -72,7 +72,7 @@ def test_pull_adapter_down_for_a_minute_loses_no_query(world, platforms, live_se
 
 def test_unanswered_query_expires_with_a_reason(world, platforms, celery_worker):
     query = ask(world, "paylink", sample_order_numbers("paylink", 1)[0], deadline_seconds=5)
-    from gateway.tasks import expire_overdue_queries
+    from exchange.tasks import expire_overdue_queries
 
     wait_for(lambda: Query.objects.get(pk=query.pk).deadline < timezone.now(), timeout=10)
     expire_overdue_queries.delay()

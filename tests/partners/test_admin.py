@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from audit.choices import AuditAction
 from audit.models import AuditEvent
+from partners.audit_actions import PartnerAction
 from partners.models import Grant, Partner, Person
 
 
@@ -32,12 +32,12 @@ def test_guardian_page_grants_with_expiry_and_revokes(world, admin_client):
     assert grant.legal_basis == "warrant 17"
     assert timedelta(days=9) < grant.expires_at - timezone.now() < timedelta(days=11)
     assert AuditEvent.objects.filter(
-        action=AuditAction.GRANT_CREATED, actor_id="person:administrator"
+        action=PartnerAction.GRANT_CREATED, actor_id="person:administrator"
     ).exists()
     admin_client.post(url, {"permissions": [], "expires_at": expires})
     assert not Grant.objects.filter(group=world.unit_b.group, content_object=world.bank).exists()
     assert AuditEvent.objects.filter(
-        action=AuditAction.GRANT_REVOKED, actor_id="person:administrator"
+        action=PartnerAction.GRANT_REVOKED, actor_id="person:administrator"
     ).exists()
 
 
@@ -67,7 +67,7 @@ def test_admin_creates_partners_and_people_through_services(world, admin_client)
     assert response.status_code == 200  # the page with the enrolment code
     assert Person.objects.get(username="west.operator").groups.get() == bank.group
     created = AuditEvent.objects.filter(actor_id="person:administrator").values_list("action", flat=True)
-    assert {AuditAction.PARTNER_CREATED, AuditAction.PERSON_CREATED} <= set(created)
+    assert {PartnerAction.PARTNER_CREATED, PartnerAction.PERSON_CREATED} <= set(created)
 
 
 def test_admin_suspend_action(world, admin_client):

@@ -8,10 +8,10 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from afx_sdk import signing
-from audit.choices import AuditAction
 from audit.models import AuditEvent
+from demo.world import ADAPTERS
 from partners import services
-from partners.demo_world import ADAPTERS
+from partners.audit_actions import PartnerAction
 from partners.models import AdapterKey, Grant, Partner, Person
 
 
@@ -43,7 +43,7 @@ def test_partner_commands(db):
     listing = run("partner_list")
     assert listing.splitlines()[0].split() == ["CODE", "KIND", "STATUS", "DELIVERY", "ANSWERS", "NAME"]
     assert ["pl", "payment_platform", "active", "pull", "order_lookup", "Platform"] in rows(listing)
-    event = AuditEvent.objects.filter(action=AuditAction.PARTNER_CREATED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.PARTNER_CREATED).get()
     assert event.actor_id == "system:partner_create"
 
 
@@ -51,7 +51,7 @@ def test_the_exchange_is_not_suspended_by_command_either(world):
     with pytest.raises(CommandError, match="exchange itself cannot be suspended"):
         run("partner_suspend", "exchange")
     assert Partner.objects.get(code="exchange").status == "active"
-    event = AuditEvent.objects.filter(action=AuditAction.PARTNER_SUSPENDED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.PARTNER_SUSPENDED).get()
     assert (event.actor_id, event.outcome) == ("system:partner_suspend", "denied")
 
 
@@ -87,7 +87,7 @@ def test_person_enrolment_reset_command(world):
     )
     world.officer_a.refresh_from_db()
     assert world.officer_a.check_password("mine and nobody else's")
-    event = AuditEvent.objects.filter(action=AuditAction.ENROLMENT_RESET).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.ENROLMENT_RESET).get()
     assert event.actor_id == "system:person_enrolment_reset"
     with pytest.raises(CommandError, match="No person named"):
         run("person_enrolment_reset", "nobody")

@@ -13,14 +13,16 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from audit.choices import AuditAction, Outcome
+from api.registry import views
+from audit.choices import Outcome
 from audit.models import AuditEvent
+from core.actors import SystemActor
 from partners import services
-from partners.api import views
+from partners.audit_actions import PartnerAction
 from partners.choices import PartnerStatus
 from partners.models import Person
 
-SYSTEM = "system:tests"
+SYSTEM = SystemActor("tests")
 MINE = "the first one, mine"
 TOKEN = "/api/v1/auth/token/"
 ENROL = "/api/v1/auth/enrol/"
@@ -68,7 +70,7 @@ def test_no_token_when_a_reset_commits_between_the_password_check_and_the_issue(
     response = APIClient().post(TOKEN, {"username": "officer-a", "password": MINE}, format="json")
     assert response.status_code == 403 and response.json()["error"]["code"] == "password_changed"
     assert not AuthToken.objects.filter(user=world.officer_a).exists()
-    refused = AuditEvent.objects.filter(action=AuditAction.TOKEN_ISSUED, outcome=Outcome.DENIED).get()
+    refused = AuditEvent.objects.filter(action=PartnerAction.TOKEN_ISSUED, outcome=Outcome.DENIED).get()
     assert refused.details == {"reason": "password_changed"}
 
 
@@ -95,7 +97,7 @@ def test_refused_enrolments_name_nobody_carry_the_route_and_share_the_anonymous_
         actor=SYSTEM, partner=world.unit_a, username="newcomer", role="officer"
     )
     assert [enrol("newcomer", f"wrong-{n}").status_code for n in range(5)] == [400] * 5
-    denied = AuditEvent.objects.filter(action=AuditAction.PERSON_ENROLLED, outcome=Outcome.DENIED)
+    denied = AuditEvent.objects.filter(action=PartnerAction.PERSON_ENROLLED, outcome=Outcome.DENIED)
     assert denied.count() == 3  # two within the budget, then the one saying recording stopped
     assert {event.target_id for event in denied} == {""}
     assert all(event.details["route"] == "api/v1/auth/enrol/" for event in denied)

@@ -12,10 +12,12 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from api.exceptions import Conflict, Forbidden, Invalid
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
+from core.actors import SystemActor
+from core.errors import Conflict, Forbidden, Invalid
 from partners import services
+from partners.audit_actions import PartnerAction
 from partners.enrolment import ENROLMENT_LIFETIME
 from partners.models import Person
 
@@ -23,7 +25,7 @@ ENROL = "/api/v1/auth/enrol/"
 PASSWORD_URL = "/api/v1/auth/password/"
 TOKEN = "/api/v1/auth/token/"
 CHOSEN = "chosen by the person alone"
-SYSTEM = "system:tests"
+SYSTEM = SystemActor("tests")
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def test_a_new_person_has_no_usable_password_and_a_code_kept_only_as_a_digest(ne
     assert code not in str(stored) and len(stored["enrolment_digest"]) == 64
     expires = stored["enrolment_expires_at"] - timezone.now()
     assert ENROLMENT_LIFETIME - timedelta(minutes=1) < expires <= ENROLMENT_LIFETIME
-    created = AuditEvent.objects.filter(action=AuditAction.PERSON_CREATED, target_id=str(person.pk)).get()
+    created = AuditEvent.objects.filter(action=PartnerAction.PERSON_CREATED, target_id=str(person.pk)).get()
     assert code not in str(created.details)
 
 
@@ -71,7 +73,7 @@ def test_the_person_enrols_with_the_code_then_signs_in_with_their_own_password(n
     assert response.status_code == 204
     person.refresh_from_db()
     assert person.check_password(CHOSEN) and not person.enrolment_digest
-    event = AuditEvent.objects.filter(action=AuditAction.PERSON_ENROLLED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.PERSON_ENROLLED).get()
     assert (event.actor_id, event.outcome, event.target_id) == ("person:newcomer", "allowed", str(person.pk))
     assert CHOSEN not in str(event.details) and code not in str(event.details)
     assert sign_in("newcomer", CHOSEN).status_code == 201
@@ -107,7 +109,7 @@ def test_every_refused_enrolment_gets_the_same_answer_and_is_recorded(world, new
     assert all(body == bodies[0] for body in bodies)
     assert bodies[0]["error"]["code"] == "enrolment_refused" and bodies[0]["error"]["fields"] == {}
     assert "13800138000" not in str(bodies[0])
-    denied = AuditEvent.objects.filter(action=AuditAction.PERSON_ENROLLED, outcome=Outcome.DENIED)
+    denied = AuditEvent.objects.filter(action=PartnerAction.PERSON_ENROLLED, outcome=Outcome.DENIED)
     assert denied.count() == len(attempts)
     assert "13800138000" not in str(list(denied.values()))
     assert not AuditEvent.objects.filter(action=AuditAction.REQUEST_DENIED).exists()  # once, not twice
@@ -146,10 +148,10 @@ def test_a_person_changes_their_own_password_and_their_other_tokens_end(world):
     world.officer_a.refresh_from_db()
     assert world.officer_a.check_password("the second one, mine")
     assert list(AuthToken.objects.filter(user=world.officer_a)) == [kept]
-    revoked = AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKED).get()
+    revoked = AuditEvent.objects.filter(action=PartnerAction.TOKEN_REVOKED).get()
     assert revoked.actor_id == "person:officer-a"
     assert revoked.details == {"token_key": other.token_key, "reason": "password_changed"}
-    changed = AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGED).get()
+    changed = AuditEvent.objects.filter(action=PartnerAction.PASSWORD_CHANGED).get()
     assert (changed.actor_id, changed.outcome, changed.target_id) == (
         "person:officer-a",
         "allowed",
@@ -174,7 +176,7 @@ def test_a_wrong_current_password_or_a_weak_new_one_changes_nothing(world):
     assert weak.status_code == 400 and list(weak.json()["error"]["fields"]) == ["new_password"]
     world.officer_a.refresh_from_db()
     assert world.officer_a.check_password("the first one, mine")
-    denied = AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGED, outcome=Outcome.DENIED).get()
+    denied = AuditEvent.objects.filter(action=PartnerAction.PASSWORD_CHANGED, outcome=Outcome.DENIED).get()
     assert denied.details == {"reason": "wrong_password"}
     assert APIClient().post(PASSWORD_URL, {}, format="json").status_code == 401
 
@@ -189,12 +191,12 @@ def test_an_administrator_starts_an_enrolment_over_and_still_never_knows_the_pas
     assert not world.officer_a.has_usable_password() and world.officer_a.enrolment_digest
     assert sign_in("officer-a", "lost by the officer").status_code == 401
     assert not AuthToken.objects.filter(user=world.officer_a).exists()
-    revoked = AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKED).order_by("id")
+    revoked = AuditEvent.objects.filter(action=PartnerAction.TOKEN_REVOKED).order_by("id")
     assert sorted(e.details["token_key"] for e in revoked) == sorted([first.token_key, second.token_key])
     assert {(e.actor_id, e.target_id, e.details["reason"]) for e in revoked} == {
         ("person:administrator", str(world.officer_a.pk), "enrolment_reset")
     }
-    reset = AuditEvent.objects.filter(action=AuditAction.ENROLMENT_RESET).get()
+    reset = AuditEvent.objects.filter(action=PartnerAction.ENROLMENT_RESET).get()
     assert reset.actor_id == "person:administrator" and code not in str(reset.details)
     second_half = services.person_enrolment_witness(actor=world.supervisor_a, person=world.officer_a)
     assert enrol("officer-a", code + second_half).status_code == 204
@@ -245,7 +247,7 @@ def test_the_admin_shows_an_enrolment_code_once_never_a_password(world):
     second_half = services.person_enrolment_witness(actor=world.supervisor_a, person=person)
     assert enrol("west.officer", new_code + second_half).status_code == 204
     assert AuditEvent.objects.filter(
-        action=AuditAction.ENROLMENT_RESET, actor_id="person:administrator"
+        action=PartnerAction.ENROLMENT_RESET, actor_id="person:administrator"
     ).exists()
 
 

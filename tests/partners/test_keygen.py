@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 
 from afx_sdk import keygen, signing
-from api.exceptions import Invalid
+from core.actors import SystemActor
+from core.errors import Invalid
 from partners import services
 from partners.models import AdapterKey
 
@@ -100,9 +101,9 @@ def test_keygen_runs_as_a_module_and_imports_nothing_of_the_gateway(tmp_path):
 def test_adapter_key_create_requires_a_public_key(world):
     held = AdapterKey.objects.count()
     with pytest.raises(TypeError):
-        services.adapter_key_create(actor="system:tests", partner=world.bank)  # type: ignore[call-arg]
+        services.adapter_key_create(actor=SystemActor("tests"), partner=world.bank)  # type: ignore[call-arg]
     with pytest.raises(Invalid):
-        services.adapter_key_create(actor="system:tests", partner=world.bank, public_key="")
+        services.adapter_key_create(actor=SystemActor("tests"), partner=world.bank, public_key="")
     assert AdapterKey.objects.count() == held
     assert not hasattr(services, "IssuedKey")  # nothing the gateway returns carries a private key
 

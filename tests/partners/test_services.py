@@ -6,14 +6,16 @@ import pytest
 from django.utils import timezone
 from guardian.shortcuts import get_perms
 
-from api.exceptions import Conflict, Forbidden, Invalid
-from audit.choices import AuditAction, Outcome
+from audit.choices import Outcome
 from audit.models import AuditEvent
+from core.actors import SystemActor
+from core.errors import Conflict, Forbidden, Invalid
 from partners import selectors, services
+from partners.audit_actions import PartnerAction
 from partners.choices import Delivery, PartnerKind, PartnerStatus, RequestKind
 from partners.models import Grant, Partner
 
-SYSTEM = "system:tests"
+SYSTEM = SystemActor("tests")
 
 
 def test_partner_reachability_is_validated(db):
@@ -59,7 +61,7 @@ def test_only_administrators_act(world):
         with pytest.raises(Forbidden):
             services.partner_set_status(actor=actor, partner=world.bank, status=PartnerStatus.SUSPENDED)
     services.partner_set_status(actor=world.administrator, partner=world.bank, status=PartnerStatus.SUSPENDED)
-    event = AuditEvent.objects.filter(action=AuditAction.PARTNER_SUSPENDED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.PARTNER_SUSPENDED).get()
     assert event.actor_id == "person:administrator" and event.target_id == str(world.bank.pk)
 
 
@@ -89,7 +91,7 @@ def test_grant_expiry(world):
     assert selectors.may_send(
         actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP, at=later
     )
-    renewal = AuditEvent.objects.filter(action=AuditAction.GRANT_CREATED).latest("id")
+    renewal = AuditEvent.objects.filter(action=PartnerAction.GRANT_CREATED).latest("id")
     assert renewal.details["renewed"] is True
 
 
@@ -138,7 +140,7 @@ def test_suspension_stops_sending_to_and_from(world):
 def test_grant_revocation_is_immediate_and_audited(world):
     services.grant_revoke(actor=SYSTEM, grant=world.grant_a_x)
     assert not selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind="order_lookup")
-    event = AuditEvent.objects.filter(action=AuditAction.GRANT_REVOKED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.GRANT_REVOKED).get()
     assert event.details == {"unit": "unit-a", "partner": "platform-x", "kind": "order_lookup"}
 
 
@@ -158,10 +160,10 @@ def test_the_exchange_cannot_be_suspended_and_the_refusal_is_recorded(world):
         services.partner_set_status(
             actor=world.administrator, partner=world.exchange, status=PartnerStatus.SUSPENDED
         )
-    assert refused.value.status_code == 409 and refused.value.code == "exchange_not_suspendable"
+    assert isinstance(refused.value, Conflict) and refused.value.code == "exchange_not_suspendable"
     world.exchange.refresh_from_db()
     assert world.exchange.status == PartnerStatus.ACTIVE
-    event = AuditEvent.objects.filter(action=AuditAction.PARTNER_SUSPENDED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.PARTNER_SUSPENDED).get()
     assert (event.outcome, event.actor_id) == (Outcome.DENIED, "person:administrator")
     assert event.details == {"code": "exchange", "reason": "exchange_not_suspendable"}
     # Reactivating it stays possible (an exchange suspended before this rule).

@@ -11,9 +11,10 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from audit.choices import AuditAction
 from audit.models import AuditEvent
+from core.actors import SystemActor
 from partners import services
+from partners.audit_actions import PartnerAction
 from partners.models import Person
 from partners.sign_in import attempted_username_digest
 
@@ -41,7 +42,7 @@ def test_token_is_issued_expires_and_is_audited(officer):
     me = APIClient()
     me.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert me.get("/api/v1/me/").json()["identity"] == "person:officer-a"
-    event = AuditEvent.objects.filter(action=AuditAction.TOKEN_ISSUED).latest("id")
+    event = AuditEvent.objects.filter(action=PartnerAction.TOKEN_ISSUED).latest("id")
     assert event.actor_id == "person:officer-a"
     assert (event.target_type, event.target_id) == ("partners.person", str(officer.pk))
     # Only knox's public key prefix is recorded, never the token.
@@ -63,21 +64,21 @@ def test_revoked_token_stops_working(officer):
     client.credentials(HTTP_AUTHORIZATION=f"Token {sign_in(PASSWORD).json()['token']}")
     assert client.delete(TOKEN).status_code == 204
     assert client.get("/api/v1/me/").status_code == 401
-    assert AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKED, actor_id="person:officer-a").exists()
+    assert AuditEvent.objects.filter(action=PartnerAction.TOKEN_REVOKED, actor_id="person:officer-a").exists()
 
 
 def test_wrong_password_is_refused_and_audited_without_the_attempt(officer):
     response = sign_in("wrong password 13800138000")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
-    event = AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED).latest("id")
+    event = AuditEvent.objects.filter(action=PartnerAction.SIGN_IN_FAILED).latest("id")
     assert event.details == {"username_known": True}
     assert event.target_id == str(officer.pk)
 
 
 def test_unknown_username_is_not_recorded(officer):
     sign_in(PASSWORD, username="13800138000")
-    event = AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED).latest("id")
+    event = AuditEvent.objects.filter(action=PartnerAction.SIGN_IN_FAILED).latest("id")
     assert event.details == {"username_known": False} and event.target_id == ""
     assert "13800138000" not in str(AuditEvent.objects.values_list("details", "target_id"))
 
@@ -85,7 +86,7 @@ def test_unknown_username_is_not_recorded(officer):
 def test_deactivated_person_cannot_sign_in(officer):
     from partners.services import person_deactivate
 
-    person_deactivate(actor="system:tests", person=officer)
+    person_deactivate(actor=SystemActor("tests"), person=officer)
     assert sign_in(PASSWORD).status_code == 401
 
 
@@ -96,7 +97,7 @@ def test_repeated_failures_lock_the_username_out(officer):
     locked = sign_in(PASSWORD)
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "sign_in_locked"
-    assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN_LOCKED).exists()
+    assert AuditEvent.objects.filter(action=PartnerAction.SIGN_IN_LOCKED).exists()
 
 
 def test_session_sign_in_through_the_admin_is_audited(world):
@@ -110,7 +111,7 @@ def test_session_sign_in_through_the_admin_is_audited(world):
     )
     assert response.status_code == 302
     assert client.get("/admin/partners/partner/").status_code == 200
-    assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN, actor_id="person:administrator").exists()
+    assert AuditEvent.objects.filter(action=PartnerAction.SIGN_IN, actor_id="person:administrator").exists()
 
 
 def test_non_administrators_cannot_use_the_admin(world):

@@ -17,20 +17,24 @@ from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algor
 from rest_framework.throttling import SimpleRateThrottle
 
 from afx_sdk import signing
-from api.denials import AnonymousDenialThrottle
+from api.authentication import signed_url
 from audit.choices import AuditAction, Outcome
+from audit.denials import AnonymousDenialThrottle
 from audit.models import AuditEvent
+from core.actors import SystemActor
 from partners import services
-from partners.authentication import signed_url
+from partners.audit_actions import PartnerAction
 from partners.choices import PartnerStatus
 from tests.clients import SignedClient, signed_world_client
+
+SYSTEM = SystemActor("tests")
 
 ME = "/api/v1/adapter/me/"
 INBOX = "/api/v1/adapter/inbox/"
 
 
 def rejection(code: str) -> AuditEvent:
-    event = AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED).latest("id")
+    event = AuditEvent.objects.filter(action=PartnerAction.SIGNATURE_REJECTED).latest("id")
     assert event.outcome == Outcome.DENIED
     assert event.details["reason"] == code
     return event
@@ -177,13 +181,13 @@ def test_bad_signatures_naming_a_real_key_id_stay_within_the_anonymous_budget(wo
     forger = SignedClient(world.key_x.key.key_id, signing.generate_private_key())
     for _ in range(rate + 20):
         assert forger.get(ME).status_code == 401
-    events = AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED)
+    events = AuditEvent.objects.filter(action=PartnerAction.SIGNATURE_REJECTED)
     assert events.count() == rate + 1
     assert not events.exclude(actor_id="").exists()
 
 
 def test_revoked_key_is_refused_in_its_own_name(world):
-    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
     refused(signed_world_client(world.key_x).get(ME), "key_revoked")
     event = rejection("key_revoked")
     assert event.actor_partner == world.platform_x.code  # only its holder could sign this
@@ -193,11 +197,11 @@ def test_refusals_of_a_revoked_key_are_recorded_in_its_name_within_a_budget_per_
     """Whoever holds a leaked, revoked key must not be able to fill the log in its name."""
     rate = 5
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "revoked_key_denials", f"{rate}/minute")
-    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
     holder = signed_world_client(world.key_x)
     for _ in range(rate + 20):
         assert holder.get(ME).status_code == 401
-    events = AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED)
+    events = AuditEvent.objects.filter(action=PartnerAction.SIGNATURE_REJECTED)
     assert events.count() == rate + 1
     assert set(events.values_list("actor_partner", "details__reason")) == {
         (world.platform_x.code, "key_revoked")
@@ -206,7 +210,7 @@ def test_refusals_of_a_revoked_key_are_recorded_in_its_name_within_a_budget_per_
 
 
 def test_a_revoked_key_id_with_a_wrong_signature_looks_unknown(world):
-    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
     forged = SignedClient(world.key_x.key.key_id, signing.generate_private_key()).get(ME)
     unknown = SignedClient("0000000000000000", signing.generate_private_key()).get(ME)
     refused(forged, "signature_invalid")
@@ -215,7 +219,7 @@ def test_a_revoked_key_id_with_a_wrong_signature_looks_unknown(world):
 
 
 def test_a_replayed_request_of_a_revoked_key_is_anonymous(world, client):
-    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
     headers = signed(world, "GET", ME)
     refused(client.get(ME, headers=headers), "key_revoked")
     refused(client.get(ME, headers=headers), "signature_replayed")
@@ -399,41 +403,39 @@ def test_a_request_signed_by_the_library_alone_is_accepted(world, client):
         RAW_URI=f"{ME}?x=%2A",
     )
     assert response.status_code == 405  # authenticated; `me` answers GET only
-    assert not AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REJECTED).exists()
+    assert not AuditEvent.objects.filter(action=PartnerAction.SIGNATURE_REJECTED).exists()
 
 
 def test_suspended_partner_is_refused_then_restored(world):
     client = signed_world_client(world.key_x)
-    services.partner_set_status(
-        actor="system:tests", partner=world.platform_x, status=PartnerStatus.SUSPENDED
-    )
+    services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.SUSPENDED)
     response = client.get(ME)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "partner_suspended"
     denial = AuditEvent.objects.filter(action=AuditAction.REQUEST_DENIED).latest("id")
     assert denial.actor_partner == world.platform_x.code
-    services.partner_set_status(actor="system:tests", partner=world.platform_x, status=PartnerStatus.ACTIVE)
+    services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.ACTIVE)
     assert client.get(ME).status_code == 200
 
 
 def test_two_keys_rotate_and_a_third_is_refused(world):
     partner_made = signing.generate_private_key()
     second = services.adapter_key_create(
-        actor="system:tests", partner=world.platform_x, public_key=signing.public_key_text(partner_made)
+        actor=SYSTEM, partner=world.platform_x, public_key=signing.public_key_text(partner_made)
     )
     assert SignedClient(second.key_id, partner_made).get(ME).status_code == 200
     assert signed_world_client(world.key_x).get(ME).status_code == 200
     with pytest.raises(services.Conflict):
         world.adapter_key(world.platform_x)
-    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
     world.adapter_key(world.platform_x)
 
 
 def test_a_revoked_public_key_cannot_be_registered_again(world):
-    services.adapter_key_revoke(actor="system:tests", key=world.key_x.key)
+    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
     with pytest.raises(services.Conflict):
         services.adapter_key_create(
-            actor="system:tests", partner=world.platform_x, public_key=world.key_x.key.public_key
+            actor=SYSTEM, partner=world.platform_x, public_key=world.key_x.key.public_key
         )
 
 

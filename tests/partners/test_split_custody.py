@@ -9,13 +9,14 @@ from typing import Any
 from django.test import Client
 from rest_framework.test import APIClient
 
-from audit.choices import AuditAction
 from audit.models import AuditEvent
+from core.actors import SystemActor
 from partners import services
+from partners.audit_actions import PartnerAction
 from partners.models import Enrolment, Person
 from tests.clients import token_client
 
-SYSTEM = "system:tests"
+SYSTEM = SystemActor("tests")
 ENROL = "/api/v1/auth/enrol/"
 CHOSEN = "chosen by the person alone"
 
@@ -48,13 +49,13 @@ def test_the_administrators_half_alone_does_not_enrol_and_the_supervisor_witness
     again = witness.post(witness_url(world.officer_a))
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_released"
     assert second_half not in str(again.json())
-    event = AuditEvent.objects.filter(action=AuditAction.ENROLMENT_WITNESSED).get()
+    event = AuditEvent.objects.filter(action=PartnerAction.ENROLMENT_WITNESSED).get()
     assert (event.actor_id, event.target_id) == ("person:supervisor-a", str(world.officer_a.pk))
     assert event.details["made_by"] == "person:administrator" and second_half not in str(event.details)
     assert first_half not in str(list(AuditEvent.objects.values()))
     assert enrol("officer-a", second_half).status_code == 400
     assert enrol("officer-a", first_half + second_half).status_code == 204
-    enrolled = AuditEvent.objects.filter(action=AuditAction.PERSON_ENROLLED, outcome="allowed").get()
+    enrolled = AuditEvent.objects.filter(action=PartnerAction.PERSON_ENROLLED, outcome="allowed").get()
     assert enrolled.details == {"made_by": "person:administrator", "witness": "person:supervisor-a"}
     assert not Enrolment.objects.filter(person=world.officer_a).exists()
 

@@ -9,9 +9,9 @@ import pytest
 
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
+from audit.reveal import reveal_field
 from partners.choices import PartnerStatus
 from privacy.errors import RevealDenied
-from privacy.reveal import reveal_field
 from tests.conftest import World
 from tests.privacy.conftest import ACCOUNT, HOLDER
 from tests.privacy.probe import ProbeAccount, ProbeAdapterKey
@@ -92,7 +92,7 @@ def test_only_encrypted_fields_can_be_revealed(world: World) -> None:
 
 
 def test_several_fields_are_revealed_at_once_with_their_case(world: World) -> None:
-    from privacy.reveal import reveal_fields
+    from audit.reveal import reveal_fields
 
     account = ProbeAccount.objects.create(number=ACCOUNT, holder=HOLDER)
     revealed = reveal_fields(
@@ -110,7 +110,7 @@ def test_several_fields_are_revealed_at_once_with_their_case(world: World) -> No
 
 
 def test_a_reveal_of_several_fields_is_all_or_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from privacy import reveal
+    from audit import reveal
 
     account = ProbeAccount.objects.create(number=ACCOUNT, holder=HOLDER)
     original = reveal.event_record
@@ -131,7 +131,7 @@ def test_a_reveal_of_several_fields_is_all_or_nothing(world: World, monkeypatch:
 
 
 def test_a_denied_reveal_of_several_fields_records_each_and_reveals_none(world: World) -> None:
-    from privacy.reveal import reveal_fields
+    from audit.reveal import reveal_fields
 
     account = ProbeAccount.objects.create(number=ACCOUNT, holder=HOLDER)
     with pytest.raises(RevealDenied) as error:

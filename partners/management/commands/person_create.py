@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from core.roles import PERSON_ROLES
 from partners import services
-from partners.choices import PERSON_ROLES
 from partners.management.base import RegistryCommand
 
 

@@ -1,0 +1,249 @@
+"""The exchange's API: cases, queries, reveal and account search for police; the inbox and
+answers for adapters. Thin: validate, call one service or selector, render."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import domain_error_body
+from api.permissions import POLICE
+from api.schema import refusal
+from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi, restricted_get
+from core.errors import DomainError
+from core.roles import Role
+from exchange.delivery.inbox import inbox_lease
+from exchange.models import Case, Query
+from exchange.services import answers, cases, disclosure, queries
+from exchange.wire import query_to_wire
+
+from .serializers import (
+    AccountSearchInputSerializer,
+    AccountSearchOutputSerializer,
+    AnswerOutputSerializer,
+    BatchInputSerializer,
+    CaseInputSerializer,
+    CaseOutputSerializer,
+    InboxInputSerializer,
+    QueryFilterSerializer,
+    QueryInputSerializer,
+    QueryOutputSerializer,
+    RevealInputSerializer,
+)
+
+CASE_READERS = POLICE | {Role.AUDITOR}
+QUERY_READERS = POLICE | {Role.AUDITOR, Role.OPERATOR}
+ADAPTERS = frozenset({Role.ADAPTER})
+INBOX_POLL_INTERVAL = 0.05
+
+
+class CaseListApi(RestrictedListApi):
+    """`GET` the cases the caller may see; `POST` opens one for the caller's unit."""
+
+    model = Case
+    serializer_class = CaseOutputSerializer
+    allowed_roles_by_method = {"GET": CASE_READERS, "POST": POLICE}
+    pagination_ordering = "-opened_at"
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return super().get_queryset().select_related("unit", "opened_by")
+
+    @extend_schema(
+        request=CaseInputSerializer,
+        responses={201: CaseOutputSerializer, 409: refusal("Your unit already has a case with this number.")},
+    )
+    def post(self, request: Request) -> Response:
+        data = CaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = cases.case_open(actor=request.user, **data.validated_data)
+        return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(RestrictedRetrieveApi):
+    model = Case
+    serializer_class = CaseOutputSerializer
+    allowed_roles = CASE_READERS
+
+
+class CaseCloseApi(RestrictedApiMixin, APIView):
+    model = Case
+    allowed_roles = POLICE
+
+    @extend_schema(request=None, responses=CaseOutputSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        case = cases.case_close(actor=request.user, case=self.get_object())
+        return Response(CaseOutputSerializer(case).data)
+
+
+def _visible_case(request: Request, case_id: Any) -> Case:
+    case: Case = restricted_get(model=Case, request=request, action="change", pk=case_id)
+    return case
+
+
+class QueryListApi(RestrictedListApi):
+    """`GET` queries (`?case=`, `?status=`); `POST` submits one, answered 202 with its deadline."""
+
+    model = Query
+    serializer_class = QueryOutputSerializer
+    allowed_roles_by_method = {"GET": QUERY_READERS, "POST": POLICE}
+    pagination_ordering = "-created_at"
+
+    @extend_schema(parameters=[QueryFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Query]:
+        found = super().get_queryset().select_related("partner")
+        # A plain dict: DRF reads an empty value in a QueryDict as "not given" (HTML forms).
+        filters = QueryFilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        if "case" in filters.validated_data:
+            found = found.filter(case_id=filters.validated_data["case"])
+        if "status" in filters.validated_data:
+            found = found.filter(status=filters.validated_data["status"])
+        return found
+
+    @extend_schema(
+        request=QueryInputSerializer,
+        responses={202: QueryOutputSerializer, 409: refusal("The case is closed: it takes no new queries.")},
+    )
+    def post(self, request: Request) -> Response:
+        data = QueryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = _submission(request, data.validated_data)
+        query = queries.query_submit(actor=request.user, submission=submission)
+        return Response(QueryOutputSerializer(query).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _submission(request: Request, validated: dict[str, Any]) -> queries.Submission:
+    return queries.Submission(
+        case=_visible_case(request, validated["case"]),
+        kind=validated["kind"],
+        partner=validated["partner"],
+        input=validated["input"],
+        deadline_seconds=validated.get("deadline_seconds"),
+    )
+
+
+class QueryBatchApi(APIView):
+    """Up to 1,000 queries at once; the answer says, item by item, accepted or why not."""
+
+    allowed_roles = POLICE
+
+    @extend_schema(request=BatchInputSerializer, responses={200: dict})
+    def post(self, request: Request) -> Response:
+        data = BatchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = [self._item(request, raw) for raw in data.validated_data["queries"]]
+        results = queries.query_submit_batch(actor=request.user, submissions=items)
+        body = [_batch_item(result) for result in results]
+        accepted = sum(1 for r in results if r.accepted)
+        return Response(
+            {"accepted": accepted, "refused": len(results) - accepted, "results": body},
+            status=status.HTTP_200_OK,
+        )
+
+    def _item(self, request: Request, raw: dict[str, Any]) -> queries.Submission | DomainError:
+        item = QueryInputSerializer(data=raw)
+        if not item.is_valid():
+            return queries.Invalid("Invalid query.", fields=item.errors)
+        try:
+            return _submission(request, item.validated_data)
+        except DomainError as error:
+            return error
+
+
+def _batch_item(result: queries.BatchItemResult) -> dict[str, Any]:
+    if result.error is None:
+        return {"index": result.index, "accepted": True, "query": QueryOutputSerializer(result.query).data}
+    error = domain_error_body(result.error)["error"]
+    refused_as = str(result.query.pk) if result.query else None
+    return {"index": result.index, "accepted": False, "query_id": refused_as, "error": error}
+
+
+class QueryDetailApi(RestrictedRetrieveApi):
+    model = Query
+    serializer_class = QueryOutputSerializer
+    allowed_roles = QUERY_READERS
+
+
+class QueryRevealApi(RestrictedApiMixin, APIView):
+    """The plaintext, for police of the unit, naming the purpose; audited field by field."""
+
+    model = Query
+    allowed_roles = POLICE
+
+    @extend_schema(request=RevealInputSerializer, responses=dict)
+    def post(self, request: Request, pk: str) -> Response:
+        data = RevealInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        query = self.get_object()
+        revealed = disclosure.query_reveal(
+            actor=request.user, query=query, purpose=data.validated_data["purpose"]
+        )
+        return Response({"id": str(query.pk), "revealed": revealed})
+
+
+class AccountSearchApi(APIView):
+    """Which of my unit's cases involve this account, and how many other units' cases do.
+
+    A POST, so the account number never appears in a URL, a log line or a proxy's history.
+    """
+
+    allowed_roles = POLICE
+
+    @extend_schema(request=AccountSearchInputSerializer, responses=AccountSearchOutputSerializer)
+    def post(self, request: Request) -> Response:
+        data = AccountSearchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = disclosure.account_search(
+            actor=request.user, account_number=data.validated_data["account_number"]
+        )
+        return Response(AccountSearchOutputSerializer(found).data)
+
+
+class InboxApi(APIView):
+    """Pull adapters: `GET ?wait=<s>&limit=<n>` long-polls for queries and leases them for 30 s."""
+
+    allowed_roles = ADAPTERS
+
+    @extend_schema(parameters=[InboxInputSerializer], responses=dict)
+    def get(self, request: Request) -> Response:
+        params = InboxInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        wait, limit = params.validated_data["wait"], params.validated_data["limit"]
+        deadline = time.monotonic() + wait
+        while True:
+            leased = inbox_lease(adapter=request.user, limit=limit)
+            if leased or time.monotonic() >= deadline:
+                return Response({"results": [query_to_wire(q) for q in leased]})
+            time.sleep(INBOX_POLL_INTERVAL)
+
+
+class AnswerApi(RestrictedApiMixin, APIView):
+    """An adapter answers a query addressed to its partner: same answer twice is a no-op."""
+
+    model = Query
+    allowed_roles = ADAPTERS
+
+    def restriction_action(self) -> str:
+        return "answer"
+
+    @extend_schema(
+        request=answers.AnswerInput,
+        responses={
+            200: AnswerOutputSerializer,
+            409: refusal("This query already has a different answer."),
+            410: refusal("The query is closed (expired, failed or refused): it takes no answer."),
+        },
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        query, _ = answers.answer_record(actor=request.user, query=self.get_object(), payload=request.data)
+        return Response(AnswerOutputSerializer({"id": query.pk, "status": query.status}).data)

@@ -1,0 +1,63 @@
+"""Who acts: a person, an adapter of an answering partner, or the system itself.
+
+Every service takes an `Actor`. People and adapters come from `partners` (its `Person`
+model and `AdapterPrincipal`); this layer only says what every actor offers, so that the
+layers below `partners` (privacy, audit) can name an actor without importing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from .roles import POLICE_ROLES
+
+
+@runtime_checkable
+class Actor(Protocol):
+    """What a person, an adapter principal and the system all expose."""
+
+    is_authenticated: bool
+    is_adapter: bool
+
+    @property
+    def role(self) -> Any: ...
+
+    @property
+    def partner(self) -> Any: ...
+
+    @property
+    def actor_label(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """AFX acting on its own: a Celery task or a management command, named by what it is.
+
+    It has no role and no partner, so no access rule lets it see a case or a query: system
+    code acts on rows it already holds (a delivery, an expiry), never on what a caller names.
+    """
+
+    name: str
+
+    is_authenticated: ClassVar[bool] = False
+    is_adapter: ClassVar[bool] = False
+    role: ClassVar[None] = None
+    partner: ClassVar[None] = None
+    pk: ClassVar[None] = None
+
+    @property
+    def actor_label(self) -> str:
+        return f"system:{self.name}"
+
+
+def role_of(actor: object) -> str | None:
+    """The role of an authenticated actor, or None for anybody else (anonymous, the system)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return str(actor.role)  # type: ignore[attr-defined]
+
+
+def is_police(actor: object) -> bool:
+    """An officer or supervisor of a police unit: the only ones who work on cases and see plaintext."""
+    return role_of(actor) in POLICE_ROLES

@@ -1,0 +1,180 @@
+"""The demo world: two police anti-fraud centres, two payment platforms, three banks, a
+telecom operator, an oversight body and the exchange, with people of every role, grants and
+adapter keys. Built through the services, so it is audited like any real registration.
+
+Two shortcuts, for the demo only, each playing the other side: every demo person gets the
+documented password `afx-demo-password` set directly (a real person enrols with their own
+code and nobody else knows their password), and the demo makes each adapter's key pair
+itself, as the partner would with `python -m afx_sdk.keygen`, registering only the public key.
+
+The names are invented; the shape follows the centres described in the domain brief.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from afx_sdk import signing
+from core.actors import SystemActor
+from partners import enrolment, services
+from partners.choices import Delivery, PartnerKind, RequestKind
+from partners.models import AdapterKey, Partner, Person
+
+ACTOR = SystemActor("seed_demo")
+DEMO_PASSWORD = "afx-demo-password"  # noqa: S105 - documented demo sign-in, local only
+
+PARTNERS = [
+    # code, name, kind, delivery, webhook, answers
+    ("afx-ops", "AFX exchange operations", PartnerKind.EXCHANGE, "", "", []),
+    ("cq-afc", "Chongqing anti-fraud centre", PartnerKind.POLICE_UNIT, "", "", []),
+    ("jh-afc", "Jinhua anti-fraud centre", PartnerKind.POLICE_UNIT, "", "", []),
+    (
+        "paylink",
+        "PayLink payments",
+        PartnerKind.PAYMENT_PLATFORM,
+        Delivery.PUSH,
+        "http://127.0.0.1:8101/afx/webhook",
+        [RequestKind.ORDER_LOOKUP],
+    ),
+    ("swiftpay", "SwiftPay", PartnerKind.PAYMENT_PLATFORM, Delivery.PULL, "", [RequestKind.ORDER_LOOKUP]),
+    (
+        "bank-east",
+        "East Commercial Bank",
+        PartnerKind.BANK,
+        Delivery.PULL,
+        "",
+        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    ),
+    (
+        "bank-river",
+        "River Agricultural Bank",
+        PartnerKind.BANK,
+        Delivery.PULL,
+        "",
+        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    ),
+    (
+        "bank-coast",
+        "Coast Merchants Bank",
+        PartnerKind.BANK,
+        Delivery.PUSH,
+        "http://127.0.0.1:8102/afx/webhook",
+        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+    ),
+    ("telecom-one", "Telecom One", PartnerKind.TELECOM, Delivery.PULL, "", [RequestKind.NUMBER_BLOCK]),
+    ("oversight", "Data protection oversight office", PartnerKind.OVERSIGHT, "", "", []),
+]
+
+PEOPLE = [
+    ("admin", "afx-ops", "administrator"),
+    ("cq.officer", "cq-afc", "officer"),
+    ("cq.supervisor", "cq-afc", "supervisor"),
+    ("jh.officer", "jh-afc", "officer"),
+    ("jh.supervisor", "jh-afc", "supervisor"),
+    ("paylink.operator", "paylink", "operator"),
+    ("swiftpay.operator", "swiftpay", "operator"),
+    ("bank-east.operator", "bank-east", "operator"),
+    ("bank-river.operator", "bank-river", "operator"),
+    ("bank-coast.operator", "bank-coast", "operator"),
+    ("telecom-one.operator", "telecom-one", "operator"),
+    ("auditor", "oversight", "auditor"),
+]
+
+LEGAL_BASIS = "Anti-Telecom and Online Fraud Law, art. 31 (demo)"
+
+# Chongqing may ask everyone; Jinhua only SwiftPay and one bank: unit A may send order
+# lookups to platform X but not to platform Y.
+GRANTS = [
+    *[("cq-afc", "paylink", RequestKind.ORDER_LOOKUP), ("cq-afc", "swiftpay", RequestKind.ORDER_LOOKUP)],
+    *[
+        ("cq-afc", bank, kind)
+        for bank in ("bank-east", "bank-river", "bank-coast")
+        for kind in (RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT)
+    ],
+    ("cq-afc", "telecom-one", RequestKind.NUMBER_BLOCK),
+    ("jh-afc", "swiftpay", RequestKind.ORDER_LOOKUP),
+    ("jh-afc", "bank-east", RequestKind.ACCOUNT_TRACE),
+    ("jh-afc", "bank-east", RequestKind.STOP_PAYMENT),
+]
+
+# Platforms' order numbers: two letters, the payment date, a serial and a check digit.
+INPUT_FORMATS = {"paylink": {"order_number": r"PL\d{17}"}, "swiftpay": {"order_number": r"SP\d{17}"}}
+
+ADAPTERS = ["paylink", "swiftpay", "bank-east", "bank-river", "bank-coast", "telecom-one"]
+
+
+class PartnerHeldKey(NamedTuple):
+    """A registered adapter key and its private half, which only the (demo) partner holds."""
+
+    key: AdapterKey
+    private_key: str
+
+
+def demo_adapter_key(*, actor: SystemActor, partner: Partner, label: str) -> PartnerHeldKey:
+    """Play the partner: make a key pair here and register only its public key."""
+    private_key = signing.generate_private_key()
+    key = services.adapter_key_create(
+        actor=actor, partner=partner, public_key=signing.public_key_text(private_key), label=label
+    )
+    return PartnerHeldKey(key, signing.private_key_text(private_key))
+
+
+def _demo_password_set(person: Person, password: str) -> None:
+    """Demo only: the documented password instead of the person's own enrolment."""
+    person.set_password(password)
+    enrolment.enrolment_close(person)
+    person.save(update_fields=["password", "enrolment_digest", "enrolment_expires_at"])
+
+
+@dataclass
+class DemoWorld:
+    """What was made, with the demo partners' private keys, which exist only here and now."""
+
+    people: list[tuple[str, str, str]] = field(default_factory=list)
+    keys: dict[str, PartnerHeldKey] = field(default_factory=dict)
+    grants: int = 0
+
+
+def demo_world_exists() -> bool:
+    return Partner.objects.filter(code="afx-ops").exists()
+
+
+@transaction.atomic
+def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> DemoWorld:
+    world = DemoWorld()
+    partners = {
+        code: services.partner_create(
+            actor=ACTOR,
+            code=code,
+            name=name,
+            kind=kind,
+            delivery=delivery,
+            webhook_url=webhook,
+            answers=answers,
+            input_formats=INPUT_FORMATS.get(code),
+        )
+        for code, name, kind, delivery, webhook, answers in PARTNERS
+    }
+    for username, code, role in PEOPLE:
+        person, _ = services.person_create(actor=ACTOR, partner=partners[code], username=username, role=role)
+        _demo_password_set(person, password)
+        world.people.append((username, code, role))
+    expires_at = timezone.now() + timedelta(days=grant_days)
+    for unit, partner, kind in GRANTS:
+        services.grant_create(
+            actor=ACTOR,
+            unit=partners[unit],
+            partner=partners[partner],
+            kind=kind,
+            expires_at=expires_at,
+            legal_basis=LEGAL_BASIS,
+        )
+        world.grants += 1
+    for code in ADAPTERS:
+        world.keys[code] = demo_adapter_key(actor=ACTOR, partner=partners[code], label="demo adapter")
+    return world

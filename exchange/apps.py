@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class ExchangeConfig(AppConfig):
+    """Cases, queries, request kinds and their delivery.
+
+    The label stays `gateway`, the app's first name: tables, migrations, audit target types
+    (`gateway.query`) and Celery task names keep it, so no row or queued message changes.
+    """
+
+    name = "exchange"
+    label = "gateway"
+    verbose_name = "Exchange"
+
+    def ready(self) -> None:
+        from audit import vocabulary
+
+        from .audit_actions import TRAITS, ExchangeAction
+
+        vocabulary.register(self.label, ExchangeAction, TRAITS)

@@ -1,0 +1,183 @@
+"""Pushing a query to a partner's webhook: signed, retried with backoff, answered or failed.
+
+`push_query` POSTs the query, signed with the gateway's own key (RFC 9421), to the webhook,
+retrying with capped exponential backoff and jitter until the deadline. A webhook may
+answer at once (200 with the answer) or later through the API (202).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import serializers
+
+from afx_sdk import signing
+from audit.services import event_record
+from core.actors import SystemActor
+from core.errors import Conflict, Invalid
+from exchange.audit_actions import ExchangeAction
+from exchange.choices import OPEN_QUERY_STATUSES, QueryStatus
+from exchange.models import Query
+from exchange.push_key import push_key_id, push_signing_key
+from exchange.services.answers import QueryClosed, answer_record
+from exchange.wire import query_to_wire
+from partners.identity import AdapterPrincipal
+
+logger = logging.getLogger(__name__)
+
+PUSH_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+# One client per worker process: it keeps connections to webhooks open between pushes,
+# where a client per request would pay a new connection (and ~20 ms) every time.
+_webhooks = httpx.Client(timeout=PUSH_TIMEOUT)
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 8.0
+SYSTEM = SystemActor("delivery")
+
+
+@shared_task(
+    bind=True, name="gateway.push_query", acks_late=True, reject_on_worker_lost=True, max_retries=None
+)
+def push_query(self: Any, query_id: str) -> None:
+    """Deliver one query to a push partner; retried with jittered backoff until its deadline.
+
+    Late acknowledgement: a worker killed mid-delivery leaves the message on the broker, and
+    the next worker delivers again. Partners answer idempotently per query id, and the
+    gateway ignores an identical second answer. The message carries the query id only,
+    never personal data.
+    """
+    outcome = push_attempt(query_id)
+    if not outcome.done:
+        raise self.retry(countdown=outcome.retry_in)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Capped exponential backoff with full jitter, so retries of many queries spread out."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """What one delivery attempt achieved; `retry_in` is set when it should be tried again."""
+
+    done: bool
+    retry_in: float | None = None
+
+
+def push_attempt(query_id: str) -> PushOutcome:
+    """POST the query to its partner's webhook once, and act on the reply."""
+    query = Query.objects.select_related("partner", "case").filter(pk=query_id).first()
+    if query is None or query.status not in OPEN_QUERY_STATUSES:
+        return PushOutcome(done=True)
+    now = timezone.now()
+    if query.deadline <= now:
+        return PushOutcome(done=True)  # the expiry sweeper closes it with its reason
+    if not query.partner.is_active:
+        _fail(query, "partner_suspended")  # suspension stops pushes already queued too
+        return PushOutcome(done=True)
+    key = query.partner.adapter_keys.active().order_by("-created_at").first()
+    if key is None:
+        _fail(query, "partner_has_no_active_key")
+        return PushOutcome(done=True)
+    attempt = _mark_attempt(query)
+    if attempt is None:
+        return PushOutcome(done=True)  # answered or closed meanwhile
+    body = json.dumps(query_to_wire(query)).encode()
+    # Signed with the gateway's own key (never a partner's), tagged as a push: the receiver
+    # verifies it with the published public key, and no adapter request passes for one.
+    headers = signing.signed_headers(
+        key_id=push_key_id(),
+        private_key=push_signing_key(),
+        method="POST",
+        url=str(httpx.URL(query.partner.webhook_url)),
+        body=body,
+        tag=signing.PUSH_TAG,
+    )
+    remaining = (query.deadline - now).total_seconds()
+    try:
+        response = _webhooks.post(
+            query.partner.webhook_url,
+            content=body,
+            headers={**headers, "Content-Type": "application/json"},
+            timeout=httpx.Timeout(min(PUSH_TIMEOUT.read or 5.0, remaining), connect=2.0),
+        )
+    except httpx.HTTPError as error:
+        logger.warning("Push of query %s failed: %s", query_id, type(error).__name__)
+        return _retry_or_give_up(query, attempt, "webhook_unreachable")
+    if response.status_code == 200:
+        _record_pushed_answer(query, AdapterPrincipal(key=key), response)
+        return PushOutcome(done=True)
+    if response.status_code == 202:
+        return PushOutcome(done=True)
+    if response.status_code >= 500 or response.status_code == 429:
+        return _retry_or_give_up(query, attempt, f"webhook_error_{response.status_code}")
+    _fail(query, f"partner_rejected_{response.status_code}")
+    return PushOutcome(done=True)
+
+
+def _record_pushed_answer(query: Query, adapter: AdapterPrincipal, response: httpx.Response) -> None:
+    """The webhook's synchronous answer, recorded as the partner's adapter; a malformed one
+    fails the query at once rather than leaving it to expire."""
+    try:
+        answer_record(actor=adapter, query=query, payload=response.json())
+    except (ValueError, Invalid, serializers.ValidationError):
+        _fail(query, "invalid_answer")
+    except (QueryClosed, Conflict):
+        pass  # closed or answered meanwhile; a conflict is already recorded
+
+
+def _mark_attempt(query: Query) -> int | None:
+    """Count the attempt and mark the query dispatched (audited the first time); None when the
+    query was answered or closed while this delivery waited."""
+    with transaction.atomic():
+        locked = Query.objects.select_for_update().filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).first()
+        if locked is None:
+            return None
+        locked.delivery_attempts += 1
+        fields = ["delivery_attempts"]
+        if locked.status == QueryStatus.PENDING:
+            locked.status = QueryStatus.DISPATCHED
+            locked.dispatched_at = timezone.now()
+            fields += ["status", "dispatched_at"]
+            event_record(
+                actor=SYSTEM,
+                action=ExchangeAction.QUERY_DISPATCHED,
+                target=locked,
+                case_id=str(locked.case_id),
+                details={"partner": query.partner.code, "delivery": "push"},
+            )
+        locked.save(update_fields=fields)
+        return locked.delivery_attempts
+
+
+def _retry_or_give_up(query: Query, attempt: int, problem: str) -> PushOutcome:
+    """Retry after a jittered backoff while the deadline allows; the problem is kept as the
+    query's reason, so an expiry says why."""
+    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(reason=problem)
+    delay = backoff_seconds(attempt)
+    if timezone.now() + timedelta(seconds=delay) >= query.deadline:
+        return PushOutcome(done=True)  # no time left: the sweeper expires it with its reason
+    return PushOutcome(done=False, retry_in=delay)
+
+
+@transaction.atomic
+def _fail(query: Query, reason: str) -> None:
+    updated = Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(
+        status=QueryStatus.FAILED, reason=reason, closed_at=timezone.now()
+    )
+    if updated:
+        event_record(
+            actor=SYSTEM,
+            action=ExchangeAction.QUERY_FAILED,
+            target=query,
+            case_id=str(query.case_id),
+            details={"reason": reason},
+        )

@@ -1,0 +1,200 @@
+"""Submitting queries: validate, check the grant, store encrypted, and leave through the outbox.
+
+A refusal by the gateway itself (no active grant, a closed case, a suspended partner) is
+kept as a query in status `refused`, so the officer's list and the audit log both show it;
+the API answers it with 403 or 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework import serializers
+
+from audit.choices import Outcome
+from audit.services import event_record
+from core.actors import is_police
+from core.errors import Conflict, DomainError, Forbidden, Invalid
+from exchange.audit_actions import ExchangeAction
+from exchange.choices import CaseStatus, QueryStatus
+from exchange.delivery.outbox import outbox_enqueue
+from exchange.kinds import KindSpec, spec_for
+from exchange.models import Case, Query
+from partners.choices import Delivery
+from partners.models import Partner
+from partners.selectors import grants_active_for
+
+MAX_BATCH = 1000
+
+
+class CaseClosed(Conflict):
+    code = "case_closed"
+
+
+class NoGrant(Forbidden):
+    code = "no_grant"
+
+
+class PartnerUnavailable(Forbidden):
+    code = "partner_suspended"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What an officer asks: the case, the kind, the partner's code and the kind's input."""
+
+    case: Case
+    kind: str
+    partner: str
+    input: Any
+    deadline_seconds: int | None = None
+
+
+def _partner_and_spec(actor: Any, submission: Submission) -> tuple[Partner, KindSpec]:
+    """The kind and the partner, looked up among the partners the actor's unit can see.
+
+    A partner the unit cannot see gets the same answer as a code that names nobody, from
+    the same single query: the refusals that name a partner (`no_grant`, suspended) are
+    only for partners the unit already knows.
+    """
+    spec = spec_for(submission.kind)
+    if spec is None:
+        raise Invalid("Unknown request kind.", fields={"kind": ["Not a request kind AFX carries."]})
+    partner = Partner.objects.restrict(actor).filter(code=submission.partner).first()
+    if partner is None or submission.kind not in partner.answers:
+        raise Invalid("No partner with this code answers this kind.", fields={"partner": ["Not available."]})
+    return partner, spec
+
+
+def _case_open_locked(case: Case) -> bool:
+    """Whether the case is open, read under a shared lock held to the end of the transaction.
+
+    `case_close` takes an exclusive lock, so a case closed at this moment cannot still take
+    this query; submissions share the lock, so they never wait for one another. (SQLite's
+    IMMEDIATE transactions serialize writers anyway.)
+    """
+    if connection.vendor != "postgresql":
+        return bool(Case.objects.filter(pk=case.pk, status=CaseStatus.OPEN).exists())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM gateway_case WHERE id = %s FOR SHARE", [case.pk])
+        row = cursor.fetchone()
+    return row is not None and row[0] == CaseStatus.OPEN
+
+
+def _refusal(actor: Any, case_open: bool, partner: Partner, kind: str) -> DomainError | None:
+    if not case_open:
+        return CaseClosed("The case is closed; it accepts no new queries.")
+    if not partner.is_active:
+        return PartnerUnavailable("This partner is suspended; nothing can be sent to it.")
+    if not grants_active_for(unit=actor.partner, partner=partner, kind=kind).exists():
+        return NoGrant(f"Your unit holds no active grant to send {kind} requests to {partner.code}.")
+    return None
+
+
+def _store(
+    actor: Any, submission: Submission, partner: Partner, spec: KindSpec, values: dict[str, Any]
+) -> Query:
+    subject, params = spec.split_input(values)
+    now = timezone.now()
+    query = Query(
+        case=submission.case,
+        kind=spec.kind,
+        partner=partner,
+        requested_by=actor,
+        params=params,
+        created_at=now,
+        deadline=now
+        + (
+            timedelta(seconds=submission.deadline_seconds)
+            if submission.deadline_seconds
+            else spec.default_deadline
+        ),
+    )
+    setattr(query, spec.subject_field, subject)
+    return query
+
+
+def _submit_one(actor: Any, submission: Submission) -> tuple[Query, DomainError | None]:
+    """Store one query, as pending or as refused, with its audit event and outbox row.
+
+    Invalid input raises (nothing is stored); a refusal is returned, not raised, so that the
+    refused query commits with the rest of the caller's transaction.
+    """
+    if not is_police(actor):
+        raise Forbidden("Only police officers and supervisors send queries.")
+    partner, spec = _partner_and_spec(actor, submission)
+    values = spec.validate_input(partner, submission.input)
+    query = _store(actor, submission, partner, spec, values)
+    refusal = _refusal(actor, _case_open_locked(submission.case), partner, spec.kind)
+    if refusal is not None:
+        query.status = QueryStatus.REFUSED
+        query.reason = refusal.code
+        query.closed_at = query.created_at
+        refusal.audited = True
+    query.save()
+    index = getattr(query, f"{spec.subject_field}_index")
+    details = {"kind": spec.kind, "partner": partner.code, "subject_index": index.hex() if index else ""}
+    event_record(
+        actor=actor,
+        action=ExchangeAction.QUERY_REFUSED if refusal else ExchangeAction.LOOKUP_SUBMITTED,
+        outcome=Outcome.DENIED if refusal else Outcome.ALLOWED,
+        target=query,
+        case_id=str(submission.case.pk),
+        details={**details, "reason": refusal.code} if refusal else details,
+    )
+    if refusal is None and partner.delivery == Delivery.PUSH:
+        outbox_enqueue(query)
+    return query, refusal
+
+
+def query_submit(*, actor: Any, submission: Submission) -> Query:
+    """Submit one query. A refusal is committed (as a refused query) and then raised."""
+    with transaction.atomic():
+        query, refusal = _submit_one(actor, submission)
+    if refusal is not None:
+        raise refusal
+    return query
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    index: int
+    query: Query | None = None
+    error: DomainError | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+def query_submit_batch(
+    *, actor: Any, submissions: Sequence[Submission | DomainError]
+) -> list[BatchItemResult]:
+    """Up to 1,000 queries, each in its own savepoint: a bad item refuses only itself.
+
+    Items the caller could not even read (an unknown case) arrive as errors and are reported
+    at their index, so the answer lines up with the request item by item.
+    """
+    if len(submissions) > MAX_BATCH:
+        raise Invalid(f"At most {MAX_BATCH} queries at once.", fields={"queries": [f"At most {MAX_BATCH}."]})
+    results = []
+    with transaction.atomic():
+        for index, submission in enumerate(submissions):
+            if isinstance(submission, DomainError):
+                results.append(BatchItemResult(index=index, error=submission))
+                continue
+            try:
+                with transaction.atomic():
+                    query, refusal = _submit_one(actor, submission)
+                results.append(BatchItemResult(index=index, query=query, error=refusal))
+            except DomainError as error:
+                results.append(BatchItemResult(index=index, error=error))
+            except serializers.ValidationError as error:
+                fields = error.detail if isinstance(error.detail, dict) else {"input": error.detail}
+                results.append(BatchItemResult(index=index, error=Invalid("Invalid input.", fields=fields)))
+    return results

@@ -1,0 +1,72 @@
+"""Cases and queries on top of the shared world: unit A's open case, and a way to submit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from core.actors import SystemActor
+from exchange.models import Case, Query
+from exchange.services import answers, cases, queries
+
+ORDER = "PX20261121000000017"
+
+
+@pytest.fixture
+def case_a(world: Any) -> Case:
+    """A second case of unit A; the world's own query is answered first, so inboxes start empty."""
+    answers.answer_record(actor=SystemActor("tests"), query=world.query_a, payload={"status": "not_found"})
+    return cases.case_open(
+        actor=world.officer_a,
+        number="CQ-2026-0001",
+        title="Refund scam, victim 张三",
+        fraud_type="online_shopping",
+        legal_basis="Art. 31",
+        victim_loss=Decimal("5200.00"),
+    )
+
+
+def submit(world: Any, case: Case, order_number: str = ORDER, partner: str | None = None) -> Query:
+    return queries.query_submit(
+        actor=world.officer_a,
+        submission=queries.Submission(
+            case=case,
+            kind="order_lookup",
+            partner=partner or world.platform_x.code,
+            input={"order_number": order_number, "amount": "5200.00"},
+        ),
+    )
+
+
+ANSWER = {
+    "status": "answered",
+    "result": {
+        "bank": "East Commercial Bank",
+        "account_number": "6222 0202 0011 2233 445",
+        "holder_name": "李四",
+        "amount": "5200.00",
+        "paid_at": "2026-11-21T10:00:00+08:00",
+    },
+}
+
+
+def grant_another_kind(world: Any) -> None:
+    """Let unit A see platform Y (a grant for account traces) without the right to send it
+    order lookups: the one case where a refusal may name a partner, as `no_grant`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partners import services
+
+    world.platform_y.answers = ["order_lookup", "account_trace"]
+    world.platform_y.save()
+    services.grant_create(
+        actor=SystemActor("tests"),
+        unit=world.unit_a,
+        partner=world.platform_y,
+        kind="account_trace",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
