@@ -10,16 +10,9 @@ out) and runs it either in pull mode (`PullLoop` over a `GatewayClient`) or in p
 from .client import GatewayClient, fetch_gateway_keys
 from .errors import AnswerConflict, GatewayError, GatewayUnavailable, QueryClosed
 from .handler import AnswerCache, Handler, HandlerRegistry
+from .kinds.order_lookup import ORDER_LOOKUP, OrderLookup, OrderLookupResult
 from .lifecycle import stop_on_signals
-from .models import (
-    ORDER_LOOKUP,
-    Answer,
-    AnswerResult,
-    AnswerStatus,
-    MalformedMessage,
-    OrderLookup,
-    Query,
-)
+from .models import Answer, AnswerStatus, MalformedMessage, Query, Result
 from .nonces import MemoryNonceStore, NonceStore, SQLiteNonceStore
 from .pull import Backoff, InboxClient, PullLoop
 from .push import PushReceiver, gateway_keys_from_text, serve
@@ -29,7 +22,6 @@ __all__ = [
     "Answer",
     "AnswerCache",
     "AnswerConflict",
-    "AnswerResult",
     "AnswerStatus",
     "Backoff",
     "GatewayClient",
@@ -42,10 +34,12 @@ __all__ = [
     "MemoryNonceStore",
     "NonceStore",
     "OrderLookup",
+    "OrderLookupResult",
     "PullLoop",
     "PushReceiver",
     "Query",
     "QueryClosed",
+    "Result",
     "SQLiteNonceStore",
     "fetch_gateway_keys",
     "gateway_keys_from_text",

@@ -1,9 +1,11 @@
 """The messages of the wire contract as typed, immutable dataclasses.
 
-Parsing is strict: a message that does not match the contract raises `MalformedMessage`
-at the edge, so handlers only ever see well-formed values (aware datetimes, `Decimal`
-amounts). Personal values are left out of `repr()`, so logging a message by accident
-does not write an account number or a name to a log.
+What every kind shares lives here: the `Query` envelope and the `Answer`, generic over its
+kind's result. What one kind takes and answers lives in its module of `afx_sdk.kinds`
+(`afx_sdk.kinds.order_lookup`). Parsing is strict: a message that does not match the
+contract raises `MalformedMessage` at the edge, so handlers only ever see well-formed
+values (aware datetimes, `Decimal` amounts). Personal values are left out of `repr()`, so
+logging a message by accident does not write an account number or a name to a log.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
-
-ORDER_LOOKUP = "order_lookup"
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 
 class MalformedMessage(ValueError):
@@ -28,20 +28,20 @@ class AnswerStatus(StrEnum):
     FAILED = "failed"
 
 
-def _text(data: Mapping[str, Any], key: str) -> str:
+def parse_text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise MalformedMessage(f"`{key}` must be a non-empty string.")
     return value
 
 
-def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+def parse_mapping(value: Any, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise MalformedMessage(f"`{key}` must be an object.")
     return value
 
 
-def _datetime(value: Any, key: str) -> datetime:
+def parse_datetime(value: Any, key: str) -> datetime:
     if not isinstance(value, str):
         raise MalformedMessage(f"`{key}` must be an ISO 8601 string.")
     try:
@@ -50,7 +50,7 @@ def _datetime(value: Any, key: str) -> datetime:
         raise MalformedMessage(f"`{key}` is not an ISO 8601 date and time.") from None
 
 
-def _decimal(value: Any, key: str) -> Decimal:
+def parse_decimal(value: Any, key: str) -> Decimal:
     if not isinstance(value, str):
         raise MalformedMessage(f'`{key}` must be a decimal string such as "123.45".')
     try:
@@ -62,9 +62,22 @@ def _decimal(value: Any, key: str) -> Decimal:
     return amount
 
 
+class Result(Protocol):
+    """What a kind's answer holds (e.g. `afx_sdk.kinds.order_lookup.OrderLookupResult`)."""
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=Result)
+
+
 @dataclass(frozen=True)
 class Query:
-    """One request from the gateway. `input` depends on `kind`; see `OrderLookup` for order lookups."""
+    """One request from the gateway. `input` depends on `kind`: read it with the kind's input
+    type (`afx_sdk.kinds.order_lookup.OrderLookup.from_query`)."""
 
     id: str
     kind: str
@@ -76,15 +89,15 @@ class Query:
 
     @classmethod
     def from_json(cls, data: Any) -> Query:
-        data = _mapping(data, "query")
+        data = parse_mapping(data, "query")
         return cls(
-            id=_text(data, "id"),
-            kind=_text(data, "kind"),
-            partner=_text(data, "partner"),
-            case_reference=_text(data, "case_reference"),
-            input=_mapping(data.get("input"), "input"),
-            deadline=_datetime(data.get("deadline"), "deadline"),
-            created_at=_datetime(data.get("created_at"), "created_at"),
+            id=parse_text(data, "id"),
+            kind=parse_text(data, "kind"),
+            partner=parse_text(data, "partner"),
+            case_reference=parse_text(data, "case_reference"),
+            input=parse_mapping(data.get("input"), "input"),
+            deadline=parse_datetime(data.get("deadline"), "deadline"),
+            created_at=parse_datetime(data.get("created_at"), "created_at"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -100,66 +113,15 @@ class Query:
 
 
 @dataclass(frozen=True)
-class OrderLookup:
-    """The input of an `order_lookup` query; `amount` and `paid_at` are the officer's optional hints."""
-
-    order_number: str = field(repr=False)
-    amount: Decimal | None = None
-    paid_at: datetime | None = None
-
-    @classmethod
-    def from_query(cls, query: Query) -> OrderLookup:
-        if query.kind != ORDER_LOOKUP:
-            raise MalformedMessage(f"A `{query.kind}` query is not an order lookup.")
-        data = query.input
-        amount, paid_at = data.get("amount"), data.get("paid_at")
-        return cls(
-            order_number=_text(data, "order_number"),
-            amount=None if amount is None else _decimal(amount, "amount"),
-            paid_at=None if paid_at is None else _datetime(paid_at, "paid_at"),
-        )
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    """What an answered order lookup found: the account the money went to, and the payment."""
-
-    bank: str
-    account_number: str = field(repr=False)
-    holder_name: str = field(repr=False)
-    amount: Decimal
-    paid_at: datetime
-
-    @classmethod
-    def from_json(cls, data: Any) -> AnswerResult:
-        data = _mapping(data, "result")
-        return cls(
-            bank=_text(data, "bank"),
-            account_number=_text(data, "account_number"),
-            holder_name=_text(data, "holder_name"),
-            amount=_decimal(data.get("amount"), "amount"),
-            paid_at=_datetime(data.get("paid_at"), "paid_at"),
-        )
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "bank": self.bank,
-            "account_number": self.account_number,
-            "holder_name": self.holder_name,
-            "amount": str(self.amount),
-            "paid_at": self.paid_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An adapter's reply. Build it with `answered`, `not_found` or `failed`, which keep it consistent.
+class Answer(Generic[R]):
+    """An adapter's reply, with its kind's result type. Build it with `answered`, `not_found`
+    or `failed`, which keep it consistent.
 
     `reason` is for people reading the query's history: short, and never personal data.
     """
 
     status: AnswerStatus
-    result: AnswerResult | None = None
+    result: R | None = None
     reason: str = ""
 
     def __post_init__(self) -> None:
@@ -167,20 +129,21 @@ class Answer:
             raise MalformedMessage("An answer carries a result exactly when its status is `answered`.")
 
     @classmethod
-    def answered(cls, result: AnswerResult) -> Answer:
+    def answered(cls, result: R) -> Answer[R]:
         return cls(AnswerStatus.ANSWERED, result)
 
     @classmethod
-    def not_found(cls, reason: str = "") -> Answer:
+    def not_found(cls, reason: str = "") -> Answer[Any]:
         return cls(AnswerStatus.NOT_FOUND, reason=reason)
 
     @classmethod
-    def failed(cls, reason: str = "") -> Answer:
+    def failed(cls, reason: str = "") -> Answer[Any]:
         return cls(AnswerStatus.FAILED, reason=reason)
 
     @classmethod
-    def from_json(cls, data: Any) -> Answer:
-        data = _mapping(data, "answer")
+    def from_json(cls, data: Any, result_type: type[R]) -> Answer[R]:
+        """Parse an answer whose result, if any, is a `result_type` (its kind's result)."""
+        data = parse_mapping(data, "answer")
         try:
             status = AnswerStatus(data.get("status"))
         except ValueError:
@@ -189,7 +152,7 @@ class Answer:
         reason = data.get("reason") or ""
         if not isinstance(reason, str):
             raise MalformedMessage("`reason` must be a string.")
-        return cls(status, None if result is None else AnswerResult.from_json(result), reason)
+        return cls(status, None if result is None else result_type.from_json(result), reason)
 
     def to_json(self) -> dict[str, Any]:
         message: dict[str, Any] = {

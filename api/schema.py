@@ -9,14 +9,14 @@ are derived from the view, not listed per view, so a new view is documented like
   anonymous callers are welcome);
 - 403 unless every caller is allowed (`RoleAllowed` refuses roles and suspended partners;
   sessions need a CSRF token for writes);
-- 404 when the path names an object, the list is paged by cursor, or the view resolves what
-  the input names through the restriction point (out of scope is the same 404 as missing);
+- 404 when the path names an object (out of scope is the same 404 as missing) or the list
+  is paged by cursor;
 - 413 and 415 when it takes a body (size limit; JSON only);
 - 429 when the view is throttled;
 - 500 always: an unexpected failure still answers in the one shape.
 
-A refusal only the service knows about (409, 410, a 404 for a missing head) is declared where
-the view declares its responses, with `refusal(...)`.
+A refusal only the service knows about (409, 410, a 404 for an object the body names or for a
+missing head) is declared where the view declares its responses, with `refusal(...)`.
 
 Security follows the roles the operation admits: an adapter-only operation lists only the
 signature scheme; one no adapter may call does not list it.
@@ -34,7 +34,6 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
 from api.permissions import RoleAllowed
-from api.views import RestrictedApiMixin
 from core.roles import Role
 
 ERROR_COMPONENT = "Error"
@@ -120,7 +119,7 @@ class AfxAutoSchema(AutoSchema):
         takes_body = "requestBody" in operation
         validated = takes_body or "query" in where
         public = self._is_public()
-        names_objects = "path" in where or self._paginated() or isinstance(self.view, RestrictedApiMixin)
+        names_objects = "path" in where or self._paginated()
         authenticators = self.view.get_authenticators()
         csrf = self.method in UNSAFE_METHODS and any(
             isinstance(auth, SessionAuthentication) for auth in authenticators

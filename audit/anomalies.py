@@ -1,25 +1,25 @@
 """Anomaly reports over the audit log: findings for an auditor to look into, each with its events.
 
 Six detectors read the events of a time window (thresholds in `conf.AnomalySettings`,
-setting ``AFX_AUDIT_ANOMALIES``). They rely on these actions and details keys, which the
-case and lookup issues emit:
+setting ``AFX_AUDIT_ANOMALIES``). They know actions only by their traits
+(`audit.vocabulary.Trait`), asked of the registry when a report runs, so an app or a
+request kind that registers a new action with a trait is read here without a change:
 
 * ``off_hours``: any act of a person outside their unit's working hours, in the
   exchange's time zone (``working_hours`` per partner code, ``default`` otherwise; a
   range such as 20:00-08:00 wraps past midnight). One finding per person and day.
-* ``volume``: an officer whose queries (``lookup_submitted``, ``case_viewed``,
-  ``plaintext_revealed``) exceed ``volume_factor`` times the median of the other officers
-  of the same unit in the window, and at least ``volume_min_events``; a unit needs two
-  other active officers to have a norm.
-* ``reveal_without_action``: ``plaintext_revealed`` (allowed) not followed, within
-  ``reveal_follow_up_minutes``, by any act of the same person that is not itself passive
+* ``volume``: an officer whose reads of case data (``CASE_ACCESS``) exceed
+  ``volume_factor`` times the median of the other officers of the same unit in the
+  window, and at least ``volume_min_events``; a unit needs two other active officers to
+  have a norm.
+* ``reveal_without_action``: a ``REVEAL`` (allowed) not followed, within
+  ``reveal_follow_up_minutes``, by any act of the same person that is not ``PASSIVE``
   (another reveal, a view, a sign-in or token event) and that concerns the same case when
   the reveal names one. Reveals whose follow-up time has not yet passed are not judged.
-* ``closed_case_query``: a query naming a case (``case_id``) after that case's latest
-  ``case_closed`` without a ``case_reopened`` since.
+* ``closed_case_query``: a read of case data naming a case (``case_id``) after that
+  case's ``CASE_CLOSE``; nothing reopens a closed case.
 * ``subject_across_cases``: the same ``details.subject_index`` (a blind index, never the
-  value) in ``lookup_submitted`` events of at least ``subject_min_cases`` unrelated cases;
-  cases joined by ``cases_linked`` (``details.linked_case_id``) count as one.
+  value) in ``SUBJECT_LOOKUP`` events of at least ``subject_min_cases`` cases.
 * ``denied_burst``: at least ``denied_burst_count`` denied requests of one actor (or one
   address, for anonymous callers) within ``denied_burst_seconds``.
 """
@@ -35,31 +35,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
-from exchange.audit_actions import ExchangeAction
-from partners.audit_actions import PartnerAction
-
-from .choices import ActorType, AuditAction, Outcome
+from .choices import ActorType, Outcome
 from .conf import AnomalySettings, anomaly_settings
 from .models import AuditEvent
+from .vocabulary import Trait, with_trait
 
-QUERY_ACTIONS = frozenset(
-    {ExchangeAction.LOOKUP_SUBMITTED, ExchangeAction.CASE_VIEWED, AuditAction.PLAINTEXT_REVEALED}
-)
-PASSIVE_ACTIONS = frozenset(
-    {
-        AuditAction.PLAINTEXT_REVEALED,
-        ExchangeAction.CASE_VIEWED,
-        PartnerAction.SIGN_IN,
-        PartnerAction.SIGN_IN_FAILED,
-        PartnerAction.SIGN_IN_LOCKED,
-        PartnerAction.TOKEN_ISSUED,
-        PartnerAction.TOKEN_REVOKED,
-        AuditAction.REQUEST_DENIED,
-    }
-)
 _FIELDS = ("id", "created_at", "actor_type", "actor_id", "actor_partner", "actor_role", "action", "case_id")
 
 
@@ -105,7 +88,7 @@ def find_anomalies(*, events: QuerySet[AuditEvent], since: datetime, until: date
         lambda: volume(window, config),
         lambda: reveals_without_action(events, since, until, config),
         lambda: closed_case_queries(events, window),
-        lambda: subjects_across_cases(events, window, until, config),
+        lambda: subjects_across_cases(window, config),
         lambda: denied_bursts(window, config),
     ]
     findings = [finding for detector in detectors for finding in detector()]
@@ -148,7 +131,7 @@ def off_hours(window: QuerySet[AuditEvent], config: AnomalySettings) -> Iterable
 
 
 def volume(window: QuerySet[AuditEvent], config: AnomalySettings) -> Iterable[Finding]:
-    queries = window.filter(actor_role="officer", action__in=QUERY_ACTIONS)
+    queries = window.filter(actor_role="officer", action__in=with_trait(Trait.CASE_ACCESS))
     by_officer: dict[str, list[_Event]] = defaultdict(list)
     for values in _events(queries):
         event = _Event(*values)
@@ -180,7 +163,7 @@ def reveals_without_action(
         _Event(*values)
         for values in _events(
             events.filter(
-                action=AuditAction.PLAINTEXT_REVEALED,
+                action__in=with_trait(Trait.REVEAL),
                 outcome=Outcome.ALLOWED,
                 created_at__gte=since,
                 created_at__lt=judged_until,
@@ -194,7 +177,7 @@ def reveals_without_action(
         outcome=Outcome.ALLOWED,
         created_at__gt=reveals[0].created_at,
         created_at__lte=reveals[-1].created_at + follow_up,
-    ).exclude(action__in=PASSIVE_ACTIONS)
+    ).exclude(action__in=with_trait(Trait.PASSIVE))
     acted: dict[str, list[_Event]] = defaultdict(list)
     for values in _events(acts):
         event = _Event(*values)
@@ -221,24 +204,23 @@ def reveals_without_action(
 
 
 def closed_case_queries(events: QuerySet[AuditEvent], window: QuerySet[AuditEvent]) -> Iterable[Finding]:
-    queries = [
-        _Event(*values) for values in _events(window.filter(action__in=QUERY_ACTIONS).exclude(case_id=""))
-    ]
+    reads = window.filter(action__in=with_trait(Trait.CASE_ACCESS)).exclude(case_id="")
+    queries = [_Event(*values) for values in _events(reads)]
     if not queries:
         return
-    changes = events.filter(
-        action__in=[ExchangeAction.CASE_CLOSED, ExchangeAction.CASE_REOPENED],
-        case_id__in={query.case_id for query in queries},
-        created_at__lte=queries[-1].created_at,
+    closed_at = dict(
+        events.filter(
+            action__in=with_trait(Trait.CASE_CLOSE), case_id__in={query.case_id for query in queries}
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(first=Min("created_at"))
+        .values_list("case_id", "first")
     )
-    history: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-    for values in _events(changes):
-        change = _Event(*values)
-        history[change.case_id].append((change.created_at, change.action))
     flagged: dict[tuple[str, str], list[_Event]] = defaultdict(list)
     for query in queries:
-        before = [action for moment, action in history[query.case_id] if moment < query.created_at]
-        if before and before[-1] == ExchangeAction.CASE_CLOSED:
+        closed = closed_at.get(query.case_id)
+        if closed is not None and closed < query.created_at:
             flagged[(query.actor_id, query.case_id)].append(query)
     for (actor_id, case_id), evidence in flagged.items():
         yield _finding(
@@ -246,37 +228,18 @@ def closed_case_queries(events: QuerySet[AuditEvent], window: QuerySet[AuditEven
         )
 
 
-def subjects_across_cases(
-    events: QuerySet[AuditEvent], window: QuerySet[AuditEvent], until: datetime, config: AnomalySettings
-) -> Iterable[Finding]:
-    lookups = window.filter(action=ExchangeAction.LOOKUP_SUBMITTED).exclude(case_id="")
+def subjects_across_cases(window: QuerySet[AuditEvent], config: AnomalySettings) -> Iterable[Finding]:
+    lookups = window.filter(action__in=with_trait(Trait.SUBJECT_LOOKUP)).exclude(case_id="")
     by_subject: dict[str, list[_Event]] = defaultdict(list)
     for *values, subject in _events(lookups, "details__subject_index"):
         if isinstance(subject, str) and subject:
             by_subject[subject].append(_Event(*values))
-    candidates = {
-        subject: evidence
-        for subject, evidence in by_subject.items()
-        if len({event.case_id for event in evidence}) >= config.subject_min_cases
-    }
-    if not candidates:
-        return
-    cases = {event.case_id for evidence in candidates.values() for event in evidence}
-    links = events.filter(
-        Q(case_id__in=cases) | Q(details__linked_case_id__in=cases),
-        action=ExchangeAction.CASES_LINKED,
-        created_at__lt=until,
-    ).values_list("case_id", "details__linked_case_id")
-    group = _UnionFind()
-    for case_id, linked in links:
-        if isinstance(linked, str):
-            group.join(case_id, linked)
-    for subject, evidence in candidates.items():
-        unrelated = {group.find(event.case_id) for event in evidence}
-        if len(unrelated) >= config.subject_min_cases:
+    for subject, evidence in by_subject.items():
+        cases = {event.case_id for event in evidence}
+        if len(cases) >= config.subject_min_cases:
             yield _finding(
                 "subject_across_cases",
-                f"subject {subject} was looked up in {len(unrelated)} unrelated cases "
+                f"subject {subject} was looked up in {len(cases)} cases "
                 f"by {len({event.actor_id for event in evidence})} actor(s)",
                 evidence,
             )
@@ -307,19 +270,3 @@ def denied_bursts(window: QuerySet[AuditEvent], config: AnomalySettings) -> Iter
                 "denied_burst", f"{caller} was refused {len(evidence)} times in {seconds:.0f} s", evidence
             )
             start = end + 1
-
-
-class _UnionFind:
-    """Groups of linked cases: `find` gives each case its group's representative."""
-
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        parent = self._parent.setdefault(item, item)
-        if parent != item:
-            parent = self._parent[item] = self.find(parent)
-        return parent
-
-    def join(self, first: str, second: str) -> None:
-        self._parent[self.find(first)] = self.find(second)

@@ -82,10 +82,11 @@ def events_by_id(*, actor: Any, event_ids: Iterable[int]) -> dict[int, AuditEven
 
 
 def event_get(*, actor: Any, event_id: int) -> AuditEvent:
-    event = event_list(actor=actor, filters=EventFilters()).filter(id=event_id).first()
-    if event is None:
-        raise NotFound("Not found.")
-    return event
+    """One event the actor may read, with its leaf index; else `NotFound`, audited (`audit.access`)."""
+    from .access import access_object  # it records through `audit.services`, which imports this module
+
+    events = AuditEvent.objects.annotate(leaf_index=F("leaf__leaf_index"))
+    return access_object(actor=actor, model=AuditEvent, action="view", queryset=events, id=event_id)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,15 @@ def head_get(*, actor: Any, tree_size: int | None = None) -> SignedTreeHead:
         heads.order_by("-number").first() if tree_size is None else heads.filter(tree_size=tree_size).first()
     )
     if head is None:
+        from .denials import denial_record  # it records through `audit.services`, which imports this module
+
+        exists = SignedTreeHead.objects.filter(**({} if tree_size is None else {"tree_size": tree_size}))
+        reason = "out_of_scope" if exists.exists() else "missing"
+        denial_record(
+            actor=actor,
+            target_type=SignedTreeHead._meta.label_lower,
+            details={"status": 404, "code": "not_found", "reason": reason},
+        )
         raise NotFound("Not found.")
     return head
 

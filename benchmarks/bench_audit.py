@@ -1,4 +1,4 @@
-"""Audit log benchmark on PostgreSQL: prints ONE JSON line with the figures of issue 4.
+"""Audit log benchmark on PostgreSQL: prints ONE JSON line: appends, sequencing, proofs.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/afx_bench_audit .venv/bin/python benchmarks/bench_audit.py
 
@@ -35,9 +35,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-
-from core.actors import SystemActor
-from exchange.audit_actions import ExchangeAction
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -76,6 +73,8 @@ def _writer(deadline: float, per_transaction: int, counter: Any) -> None:
     from django.db import transaction
 
     from audit.services import event_record
+    from core.actors import SystemActor
+    from exchange.audit_actions import ExchangeAction
 
     done = 0
     pid = os.getpid()
@@ -209,6 +208,8 @@ def measure_request_overhead(requests: int) -> dict[str, float]:
     from rest_framework.views import APIView
 
     from audit.services import event_record
+    from core.actors import SystemActor
+    from exchange.audit_actions import ExchangeAction
 
     class Plain(APIView):
         permission_classes = [AllowAny]

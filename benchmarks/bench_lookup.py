@@ -34,6 +34,8 @@ from typing import Any
 
 import httpx
 
+from demo.processes import ProcessGroup, start, wait_for_url
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8710
 PUSH_PORT = 8711
@@ -74,34 +76,13 @@ def setup_world(env: dict[str, str]) -> dict[str, dict[str, str]]:
 
 
 @contextmanager
-def processes(commands: list[tuple[list[str], dict[str, str]]], logs: Path) -> Iterator[list[Any]]:
-    started = []
-    try:
+def processes(commands: list[tuple[list[str], dict[str, str]]], logs: Path) -> Iterator[ProcessGroup]:
+    """Start the commands, each logging to a file in `logs` named after it; stop them all at the end."""
+    with ProcessGroup(stop_timeout=15) as group:
         for command, env in commands:
             name = "-".join(part for part in command[1:5] if not part.startswith("-"))[:60].replace("/", "_")
-            log = (logs / f"{name}.log").open("ab")
-            started.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-        yield started
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def wait_healthy(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health/", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the gateway did not start")
+            group.add(start(name, command, log=logs / f"{name}.log", env=env, append=True))
+        yield group
 
 
 def officer(base: str) -> httpx.Client:
@@ -200,8 +181,8 @@ def measure(
             {**env, **keys["swiftpay"]},
         ),
     ]
-    with processes([(serve, env), *[(w, env) for w in workers]], logs):
-        wait_healthy(base)
+    with processes([(serve, env), *[(w, env) for w in workers]], logs) as gateway:
+        wait_for_url(f"{base}/api/v1/health/", timeout=60, statuses={200}, watch=gateway)
         with processes(simulators, logs):
             result = lookup_round_trips(base, stack, args)
         # Throughput of the gateway itself: the platforms are stopped, so answering adds no load.

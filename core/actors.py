@@ -17,8 +17,11 @@ from .roles import POLICE_ROLES
 class Actor(Protocol):
     """What a person, an adapter principal and the system all expose."""
 
-    is_authenticated: bool
-    is_adapter: bool
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_adapter(self) -> bool: ...
 
     @property
     def role(self) -> Any: ...
@@ -39,12 +42,23 @@ class SystemActor:
     """
 
     name: str
-
-    is_authenticated: ClassVar[bool] = False
-    is_adapter: ClassVar[bool] = False
-    role: ClassVar[None] = None
-    partner: ClassVar[None] = None
     pk: ClassVar[None] = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return False
+
+    @property
+    def is_adapter(self) -> bool:
+        return False
+
+    @property
+    def role(self) -> None:
+        return None
+
+    @property
+    def partner(self) -> None:
+        return None
 
     @property
     def actor_label(self) -> str:

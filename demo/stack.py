@@ -4,22 +4,20 @@ simulated platform per delivery mode, each a real process talking real HTTP."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from django.conf import settings
 from django.core.management.base import CommandError
 
 from afx_sdk import signing
 from core.actors import SystemActor
+from demo.processes import NotReady, ProcessGroup, start, wait_for_url
 from demo.world import PartnerHeldKey, demo_adapter_key
 from exchange.push_key import push_signing_key
-from partners import services
-from partners.models import AdapterKey, Partner
+from partners.models import AdapterKey
+from partners.services import keys
 
 GATEWAY = "127.0.0.1:8000"
 PUSH_PORT = 8101
@@ -35,10 +33,9 @@ def issue_simulator_keys() -> dict[str, PartnerHeldKey]:
     """
     issued = {}
     for code in SIMULATED:
-        partner = Partner.objects.get(code=code)
-        for key in AdapterKey.objects.filter(partner=partner).active():
-            services.adapter_key_revoke(actor=ACTOR, key=key)
-        issued[code] = demo_adapter_key(actor=ACTOR, partner=partner, label="demo simulator")
+        for key in AdapterKey.objects.filter(partner__code=code).active():
+            keys.adapter_key_revoke(actor=ACTOR, key_id=key.key_id)
+        issued[code] = demo_adapter_key(actor=ACTOR, partner_code=code, label="demo simulator")
     return issued
 
 
@@ -47,7 +44,7 @@ class DemoStack:
     keys: dict[str, PartnerHeldKey]
     address: str = GATEWAY
     logs: Path = field(default_factory=lambda: Path(settings.BASE_DIR) / "var" / "demo-logs")
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: ProcessGroup = field(default_factory=lambda: ProcessGroup(stop_timeout=10))
 
     @property
     def url(self) -> str:
@@ -95,36 +92,27 @@ class DemoStack:
         return {"AFX_KEY_ID": held.key.key_id, "AFX_PRIVATE_KEY": held.private_key}
 
     def _spawn(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
-        log = (self.logs / f"{name}.log").open("ab")  # appended: a crash's evidence survives a restart
-        env = {**os.environ, **(extra_env or {})}
-        self.processes[name] = subprocess.Popen(  # noqa: S603
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        # Appended: a crash's evidence survives a restart.
+        log = self.logs / f"{name}.log"
+        self.processes.add(
+            start(name, command, log=log, env={**os.environ, **(extra_env or {})}, append=True)
         )
 
     def dead_process(self) -> str | None:
         """The name of a process that has exited, if any."""
-        return next((name for name, process in self.processes.items() if process.poll() is not None), None)
+        exited = self.processes.exited()
+        return exited.name if exited is not None else None
 
     def _wait_for_gateway(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.dead_process():
-                break
-            try:
-                httpx.get(f"{self.url}/api/v1/health/", timeout=1)
-                return  # it answers; 503 only means the audit sequencer is still catching up
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        failed = self.dead_process() or "gateway"
-        raise CommandError(
-            f"The demo could not start its {failed} (is {self.address} free?); see the logs in {self.logs}"
-        )
+        """Until the gateway answers at all: a 503 only means the audit sequencer is catching up."""
+        try:
+            wait_for_url(f"{self.url}/api/v1/health/", timeout=timeout, watch=self.processes)
+        except NotReady as error:
+            failed = error.exited.name if error.exited is not None else "gateway"
+            raise CommandError(
+                f"The demo could not start its {failed} (is {self.address} free?); "
+                f"see the logs in {self.logs}"
+            ) from error
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        self.processes.stop()

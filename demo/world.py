@@ -21,11 +21,15 @@ from django.utils import timezone
 
 from afx_sdk import signing
 from core.actors import SystemActor
-from partners import enrolment, services
-from partners.choices import Delivery, PartnerKind, RequestKind
-from partners.models import AdapterKey, Partner, Person
+from partners import enrolment, selectors
+from partners.choices import Delivery, PartnerKind
+from partners.models import AdapterKey, Person
+from partners.services import grants, keys, people, registry
 
 ACTOR = SystemActor("seed_demo")
+# The one request kind AFX carries so far; banks and the telecom operator are registered,
+# keyed and reachable, and answer nothing until a kind of theirs exists.
+ORDER_LOOKUP = "order_lookup"
 DEMO_PASSWORD = "afx-demo-password"  # noqa: S105 - documented demo sign-in, local only
 
 PARTNERS = [
@@ -39,34 +43,20 @@ PARTNERS = [
         PartnerKind.PAYMENT_PLATFORM,
         Delivery.PUSH,
         "http://127.0.0.1:8101/afx/webhook",
-        [RequestKind.ORDER_LOOKUP],
+        [ORDER_LOOKUP],
     ),
-    ("swiftpay", "SwiftPay", PartnerKind.PAYMENT_PLATFORM, Delivery.PULL, "", [RequestKind.ORDER_LOOKUP]),
-    (
-        "bank-east",
-        "East Commercial Bank",
-        PartnerKind.BANK,
-        Delivery.PULL,
-        "",
-        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
-    ),
-    (
-        "bank-river",
-        "River Agricultural Bank",
-        PartnerKind.BANK,
-        Delivery.PULL,
-        "",
-        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
-    ),
+    ("swiftpay", "SwiftPay", PartnerKind.PAYMENT_PLATFORM, Delivery.PULL, "", [ORDER_LOOKUP]),
+    ("bank-east", "East Commercial Bank", PartnerKind.BANK, Delivery.PULL, "", []),
+    ("bank-river", "River Agricultural Bank", PartnerKind.BANK, Delivery.PULL, "", []),
     (
         "bank-coast",
         "Coast Merchants Bank",
         PartnerKind.BANK,
         Delivery.PUSH,
         "http://127.0.0.1:8102/afx/webhook",
-        [RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
+        [],
     ),
-    ("telecom-one", "Telecom One", PartnerKind.TELECOM, Delivery.PULL, "", [RequestKind.NUMBER_BLOCK]),
+    ("telecom-one", "Telecom One", PartnerKind.TELECOM, Delivery.PULL, "", []),
     ("oversight", "Data protection oversight office", PartnerKind.OVERSIGHT, "", "", []),
 ]
 
@@ -87,19 +77,12 @@ PEOPLE = [
 
 LEGAL_BASIS = "Anti-Telecom and Online Fraud Law, art. 31 (demo)"
 
-# Chongqing may ask everyone; Jinhua only SwiftPay and one bank: unit A may send order
-# lookups to platform X but not to platform Y.
+# Chongqing may ask both platforms; Jinhua only SwiftPay: a unit may send order lookups to
+# one platform but not to the other.
 GRANTS = [
-    *[("cq-afc", "paylink", RequestKind.ORDER_LOOKUP), ("cq-afc", "swiftpay", RequestKind.ORDER_LOOKUP)],
-    *[
-        ("cq-afc", bank, kind)
-        for bank in ("bank-east", "bank-river", "bank-coast")
-        for kind in (RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT)
-    ],
-    ("cq-afc", "telecom-one", RequestKind.NUMBER_BLOCK),
-    ("jh-afc", "swiftpay", RequestKind.ORDER_LOOKUP),
-    ("jh-afc", "bank-east", RequestKind.ACCOUNT_TRACE),
-    ("jh-afc", "bank-east", RequestKind.STOP_PAYMENT),
+    ("cq-afc", "paylink", ORDER_LOOKUP),
+    ("cq-afc", "swiftpay", ORDER_LOOKUP),
+    ("jh-afc", "swiftpay", ORDER_LOOKUP),
 ]
 
 # Platforms' order numbers: two letters, the payment date, a serial and a check digit.
@@ -115,11 +98,11 @@ class PartnerHeldKey(NamedTuple):
     private_key: str
 
 
-def demo_adapter_key(*, actor: SystemActor, partner: Partner, label: str) -> PartnerHeldKey:
+def demo_adapter_key(*, actor: SystemActor, partner_code: str, label: str) -> PartnerHeldKey:
     """Play the partner: make a key pair here and register only its public key."""
     private_key = signing.generate_private_key()
-    key = services.adapter_key_create(
-        actor=actor, partner=partner, public_key=signing.public_key_text(private_key), label=label
+    key = keys.adapter_key_create(
+        actor=actor, partner_code=partner_code, public_key=signing.public_key_text(private_key), label=label
     )
     return PartnerHeldKey(key, signing.private_key_text(private_key))
 
@@ -141,14 +124,14 @@ class DemoWorld:
 
 
 def demo_world_exists() -> bool:
-    return Partner.objects.filter(code="afx-ops").exists()
+    return selectors.partner_list(actor=ACTOR).filter(code="afx-ops").exists()
 
 
 @transaction.atomic
 def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> DemoWorld:
     world = DemoWorld()
-    partners = {
-        code: services.partner_create(
+    for code, name, kind, delivery, webhook, answers in PARTNERS:
+        registry.partner_create(
             actor=ACTOR,
             code=code,
             name=name,
@@ -158,23 +141,21 @@ def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> 
             answers=answers,
             input_formats=INPUT_FORMATS.get(code),
         )
-        for code, name, kind, delivery, webhook, answers in PARTNERS
-    }
     for username, code, role in PEOPLE:
-        person, _ = services.person_create(actor=ACTOR, partner=partners[code], username=username, role=role)
+        person, _ = people.person_create(actor=ACTOR, partner_code=code, username=username, role=role)
         _demo_password_set(person, password)
         world.people.append((username, code, role))
     expires_at = timezone.now() + timedelta(days=grant_days)
-    for unit, partner, kind in GRANTS:
-        services.grant_create(
+    for unit, partner, granted in GRANTS:
+        grants.grant_create(
             actor=ACTOR,
-            unit=partners[unit],
-            partner=partners[partner],
-            kind=kind,
+            unit_code=unit,
+            partner_code=partner,
+            kind=granted,
             expires_at=expires_at,
             legal_basis=LEGAL_BASIS,
         )
         world.grants += 1
     for code in ADAPTERS:
-        world.keys[code] = demo_adapter_key(actor=ACTOR, partner=partners[code], label="demo adapter")
+        world.keys[code] = demo_adapter_key(actor=ACTOR, partner_code=code, label="demo adapter")
     return world

@@ -15,6 +15,9 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from audit import vocabulary
 
+        from . import kinds
         from .audit_actions import TRAITS, ExchangeAction
 
         vocabulary.register(self.label, ExchangeAction, TRAITS)
+        # Each kind's package registers its name (core.request_kinds) and its audit actions.
+        kinds.discover()

@@ -1,7 +1,7 @@
 """What the exchange records along a case's life and a query's journey.
 
-A query's submission is recorded with its kind's own action (`exchange.kinds`); the rest of
-the journey is the same for every kind.
+A query's submission is recorded with its kind's own action (each kind's package in
+`exchange.kinds` registers its actions); the rest of the journey is the same for every kind.
 """
 
 from django.db import models
@@ -13,9 +13,6 @@ class ExchangeAction(models.TextChoices):
     CASE_OPENED = "case_opened", "Case opened"
     CASE_VIEWED = "case_viewed", "Case viewed"
     CASE_CLOSED = "case_closed", "Case closed"
-    CASE_REOPENED = "case_reopened", "Case reopened"
-    CASES_LINKED = "cases_linked", "Cases linked"
-    LOOKUP_SUBMITTED = "lookup_submitted", "Lookup submitted"
     QUERY_REFUSED = "query_refused", "Query refused by the gateway"
     QUERY_DISPATCHED = "query_dispatched", "Query delivered to its partner"
     QUERY_ANSWERED = "query_answered", "Query answered"
@@ -27,6 +24,5 @@ class ExchangeAction(models.TextChoices):
 
 TRAITS = {
     ExchangeAction.CASE_VIEWED: {Trait.CASE_ACCESS, Trait.PASSIVE},
-    ExchangeAction.LOOKUP_SUBMITTED: {Trait.CASE_ACCESS, Trait.SUBJECT_LOOKUP},
     ExchangeAction.CASE_CLOSED: {Trait.CASE_CLOSE},
 }

@@ -1,6 +1,8 @@
-"""Choices of the exchange: cases, queries and why a query closed without an answer."""
+"""Choices of the exchange: cases, queries, the identifiers answers name, reveal purposes."""
 
 from django.db import models
+
+from privacy.choices import Kind
 
 
 class FraudType(models.TextChoices):
@@ -19,6 +21,9 @@ class CaseStatus(models.TextChoices):
 
 
 class QueryStatus(models.TextChoices):
+    """Where a query is on its way; the moves between them are `exchange.states.TRANSITIONS`."""
+
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval by a supervisor"
     PENDING = "pending", "Pending: waiting to be delivered"
     DISPATCHED = "dispatched", "Dispatched: delivered to the partner"
     ANSWERED = "answered", "Answered"
@@ -26,10 +31,23 @@ class QueryStatus(models.TextChoices):
     FAILED = "failed", "Failed: the partner could not answer"
     EXPIRED = "expired", "Expired: no answer before the deadline"
     REFUSED = "refused", "Refused by the gateway"
+    CANCELLED = "cancelled", "Cancelled before it was answered"
 
 
+# On their way to the partner, or with it: what delivery, the inbox and expiry work on.
 OPEN_QUERY_STATUSES = frozenset({QueryStatus.PENDING, QueryStatus.DISPATCHED})
 ANSWER_STATUSES = frozenset({QueryStatus.ANSWERED, QueryStatus.NOT_FOUND, QueryStatus.FAILED})
+# Never sent to the partner, so the partner never sees them: refused by the gateway, or still
+# waiting for a supervisor's approval.
+NOT_SENT_STATUSES = frozenset({QueryStatus.REFUSED, QueryStatus.AWAITING_APPROVAL})
+
+
+class FindingKind(models.TextChoices):
+    """The identifiers an answer may name that are kept as `Finding` rows: the values are
+    privacy kinds, so each row's value is masked and matched as what it is."""
+
+    ACCOUNT = Kind.ACCOUNT.value, "Bank account or card number"
+    PHONE = Kind.PHONE.value, "Phone number"
 
 
 class RevealPurpose(models.TextChoices):

@@ -1,23 +1,26 @@
-"""Cases and the queries sent for them, with the outbox that carries queries to partners.
+"""Cases, the queries sent for them, the identifiers their answers name, and the outbox.
 
 Every personal value is an encrypted field (`privacy.fields`), with a blind index where it
-is searched: the subject of a query (an order number, an account) and the account answered.
+is searched. Storage knows no request kind: a query holds its subject (whatever its kind
+asks about), its answer as an encrypted document, and the accounts and phone numbers its
+answer names as `Finding` rows; each kind's package (`exchange.kinds`) says what they are.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
 
-from partners.choices import RequestKind
 from partners.models import Partner, Person
+from privacy.blind_index import NORMALISERS
 from privacy.choices import Kind
 from privacy.fields import BlindIndexField, EncryptedTextField
 
-from .choices import CaseStatus, FraudType, QueryStatus
+from .choices import CaseStatus, FindingKind, FraudType, QueryStatus
 from .querysets import CaseQuerySet, QueryQuerySet
 
 
@@ -58,27 +61,37 @@ class Case(models.Model):
         return self.status == CaseStatus.OPEN
 
 
+# What a query may ask about: any value that can be matched by its blind index.
+SUBJECT_KINDS = [(kind.value, kind.label) for kind in Kind if kind in NORMALISERS]
+
+
 class Query(models.Model):
     """One request to one partner for one case: its input, its journey and its answer.
 
-    The identifier asked about (for an order lookup, `order_number`) is searched by its blind
-    index; each request kind names its subject field in `exchange.kinds`. The answer's account
-    and holder name are encrypted; the rest of the answer (bank, amount, time) is not
-    personal. A partner's own words on a not-found or failed answer may name people, so they are
-    encrypted too (`partner_reason`); `reason` holds only the gateway's codes. `answer_digest`
-    makes answers idempotent: the same answer again is a no-op, a
-    different one a conflict.
+    What it asks about (`subject`: for an order lookup, the order number) is encrypted and
+    searched by its blind index, as a value of `subject_kind`; the kind's other inputs are
+    not personal (`params`). The answer is one encrypted JSON document (`answer`), rendered
+    by the kind's answer schema; the identifiers it names are `findings`. A partner's own
+    words on a not-found or failed answer may name people, so they are encrypted too
+    (`partner_reason`); `reason` holds only the gateway's codes. `answer_digest` makes
+    answers idempotent: the same answer again is a no-op, a different one a conflict.
+    `status` moves only through `exchange.states.move`. `parent` is the query whose answer
+    led to this one (the next tier of a trace).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="queries")
-    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    kind = models.CharField(max_length=40, help_text="A request kind of `exchange.kinds`.")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="queries_received")
     requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    order_number = EncryptedTextField(kind=Kind.ORDER_NUMBER, null=True, blank=True)
-    order_number_index = BlindIndexField(source="order_number", db_index=True, null=True, blank=True)
+    subject_kind = models.CharField(max_length=20, choices=SUBJECT_KINDS)
+    subject = EncryptedTextField(kind_field="subject_kind")
+    subject_index = BlindIndexField(source="subject", db_index=True)
     params = models.JSONField(default=dict, blank=True, help_text="The kind's non-personal inputs.")
-    status = models.CharField(max_length=12, choices=QueryStatus.choices, default=QueryStatus.PENDING)
+    status = models.CharField(max_length=20, choices=QueryStatus.choices, default=QueryStatus.PENDING)
     reason = models.CharField(max_length=200, blank=True, help_text="Why it was refused, failed or expired.")
     created_at = models.DateTimeField(default=timezone.now)
     deadline = models.DateTimeField()
@@ -87,12 +100,7 @@ class Query(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True, help_text="A pull adapter holds it until then.")
     delivery_attempts = models.PositiveIntegerField(default=0)
-    result_bank = models.CharField(max_length=100, blank=True)
-    result_account = EncryptedTextField(kind=Kind.ACCOUNT, null=True, blank=True)
-    result_account_index = BlindIndexField(source="result_account", db_index=True, null=True, blank=True)
-    result_holder = EncryptedTextField(kind=Kind.NAME, null=True, blank=True)
-    result_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    result_paid_at = models.DateTimeField(null=True, blank=True)
+    answer = EncryptedTextField(kind=Kind.FREE_TEXT, null=True, blank=True)
     partner_reason = EncryptedTextField(kind=Kind.FREE_TEXT, null=True, blank=True)
     answer_digest = models.CharField(max_length=64, blank=True)
 
@@ -110,6 +118,40 @@ class Query(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
+
+    def answer_document(self) -> dict[str, Any] | None:
+        """The answer as its kind's schema rendered it (decrypted on each call); None before one."""
+        return None if self.answer is None else dict(json.loads(self.answer))
+
+    def set_answer_document(self, document: dict[str, Any]) -> None:
+        self.answer = json.dumps(document, ensure_ascii=False)
+
+
+class Finding(models.Model):
+    """An account or a phone number an answer named, linked to its query, case and partner.
+
+    Kept as rows of their own, encrypted and blind-indexed, so that which cases meet an
+    account, a trace's graph and a watchlist are indexed queries, not scans of answers.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    query = models.ForeignKey(Query, on_delete=models.PROTECT, related_name="findings")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="findings")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="findings", help_text="The partner that answered."
+    )
+    kind = models.CharField(max_length=10, choices=FindingKind.choices)
+    value = EncryptedTextField(kind_field="kind")
+    # Indexed with the case below: "which cases involve this value" reads the index alone.
+    value_index = BlindIndexField(source="value", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["value_index", "case"], name="finding_value_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} found by {self.query_id}"
 
 
 class OutboxMessage(models.Model):

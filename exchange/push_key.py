@@ -56,8 +56,8 @@ def push_key_id() -> str:
 
 def published_keys() -> list[dict[str, Any]]:
     """The public keys partners verify the gateway with, one entry per key and use: the
-    current push key, then the next one during a rotation. The police units' keys (issue 10)
-    will take their own `use`."""
+    current push key, then the next one during a rotation. Each entry names its `use`, so
+    keys for other uses can be published beside them."""
     keys = [push_signing_key(), next_signing_key()]
     return [
         {

@@ -1,27 +1,38 @@
-"""The restriction point of cases and queries.
+"""The restriction point of cases and queries: the one statement of who reaches which.
 
-Police see and act on their own unit's cases and queries; an answering partner's adapter and
-operators see the queries addressed to it; auditors see everything, masked, and act on
-nothing; administrators run the registry and see no case data at all.
+`restrict(actor, action)` keeps what `actor` may do `action` to; everything else does not
+exist for that actor (`exchange.access` answers it with the not-found of a missing object).
+
+- Police (officers, supervisors) view and change their own unit's cases, and view and reveal
+  their own unit's queries.
+- An answering partner's adapter views and answers the queries addressed to its partner;
+  its operators view them. Neither ever sees a query the gateway did not send (refused, or
+  awaiting approval).
+- Auditors view every case and query (masked) and act on none.
+- Administrators run the registry and reach no case data at all; nor does the system
+  (`SystemActor`), which acts only on rows it already holds (a delivery, an expiry).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
-from core.actors import role_of
+from core.actors import Actor, role_of
 from core.roles import POLICE_ROLES, Role
-from partners.querysets import VIEW
+from partners.querysets import CHANGE, VIEW
 
-from .choices import QueryStatus
+from .choices import NOT_SENT_STATUSES
+
+REVEAL = "reveal"  # read a query's plaintext, for a purpose
+ANSWER = "answer"  # lease a query from the inbox, record its answer
+
+__all__ = ["ANSWER", "CHANGE", "REVEAL", "VIEW", "CaseQuerySet", "QueryQuerySet"]
 
 
 class CaseQuerySet(models.QuerySet):
-    def restrict(self, actor: Any, action: str = VIEW) -> CaseQuerySet:
+    def restrict(self, actor: Actor, action: str = VIEW) -> CaseQuerySet:
         role = role_of(actor)
-        if role in POLICE_ROLES:
+        if role in POLICE_ROLES and action in (VIEW, CHANGE):
             return self.filter(unit_id=actor.partner.pk)
         if role == Role.AUDITOR and action == VIEW:
             return self.all()
@@ -29,13 +40,12 @@ class CaseQuerySet(models.QuerySet):
 
 
 class QueryQuerySet(models.QuerySet):
-    def restrict(self, actor: Any, action: str = VIEW) -> QueryQuerySet:
+    def restrict(self, actor: Actor, action: str = VIEW) -> QueryQuerySet:
         role = role_of(actor)
-        if role in POLICE_ROLES:
+        if role in POLICE_ROLES and action in (VIEW, REVEAL):
             return self.filter(case__unit_id=actor.partner.pk)
-        # A partner sees what was sent to it: never the queries the gateway refused to send.
-        if role == Role.ADAPTER or (role == Role.OPERATOR and action == VIEW):
-            return self.filter(partner_id=actor.partner.pk).exclude(status=QueryStatus.REFUSED)
+        if (role == Role.ADAPTER and action in (VIEW, ANSWER)) or (role == Role.OPERATOR and action == VIEW):
+            return self.filter(partner_id=actor.partner.pk).exclude(status__in=NOT_SENT_STATUSES)
         if role == Role.AUDITOR and action == VIEW:
             return self.all()
         return self.none()

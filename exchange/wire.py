@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from exchange.kinds import KINDS
+from exchange.kinds import spec_of
 from exchange.models import Query
 
 
 def query_to_wire(query: Query) -> dict[str, Any]:
-    spec = KINDS[query.kind]
     return {
         "id": str(query.pk),
         "kind": query.kind,
         "partner": query.partner.code,
         "case_reference": str(query.case_id),
-        "input": {spec.subject_field: getattr(query, spec.subject_field), **query.params},
+        "input": spec_of(query).wire_input(query),
         "deadline": query.deadline.isoformat(),
         "created_at": query.created_at.isoformat(),
     }

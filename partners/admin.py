@@ -1,5 +1,6 @@
-"""The Django admin for administrators: every write goes through `partners.services`, so it
-is validated and audited exactly like the commands and the API."""
+"""The Django admin for administrators: every write goes through `partners.services`, naming
+its object by key as the API does, so it is validated, scoped and audited exactly like the
+commands and the API. The request kinds offered are those registered when it runs."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from guardian.admin import GuardedModelAdmin
 from guardian.forms import GroupObjectPermissionsForm
 from knox.models import AuthToken
 
+from core import request_kinds
 from core.errors import DomainError
 from core.roles import PERSON_ROLES
 
-from . import services
-from .choices import Delivery, PartnerStatus, RequestKind
+from .choices import Delivery, PartnerStatus
 from .enrolment import enrolment_notice
 from .models import AdapterKey, Grant, Partner, Person
+from .permissions import kind_of, send_codename
+from .services import grants, keys, people, registry, tokens
 
 DEFAULT_GRANT_LIFETIME = timedelta(days=90)
 
@@ -39,7 +42,7 @@ def _run(request: HttpRequest, action: Any, **kwargs: Any) -> Any:
 
 
 class PartnerForm(forms.ModelForm):
-    answers = forms.MultipleChoiceField(choices=RequestKind.choices, required=False)
+    answers = forms.MultipleChoiceField(choices=request_kinds.choices, required=False)
     delivery = forms.ChoiceField(choices=[("", "-"), *Delivery.choices], required=False)
     webhook_url = forms.URLField(assume_scheme="https", required=False)
 
@@ -53,25 +56,31 @@ def grant_form_for(request: HttpRequest) -> type[GroupObjectPermissionsForm]:
     through `grant_create` / `grant_revoke` as the signed-in administrator."""
 
     class GrantPermissionsForm(GroupObjectPermissionsForm):
+        obj: Partner
         expires_at = forms.DateTimeField(initial=lambda: timezone.now() + DEFAULT_GRANT_LIFETIME)
         legal_basis = forms.CharField(max_length=300, required=False)
 
+        def get_obj_perms_field_choices(self) -> list[tuple[str, str]]:
+            """The request kinds registered now, not every permission of the model."""
+            return [(send_codename(name), label) for name, label in request_kinds.choices()]
+
         def save_obj_perms(self) -> None:
             chosen = set(self.cleaned_data[self.get_obj_perms_field_name()])
-            held = set(self.get_obj_perms_field_initial())
-            unit = self.group.partner
+            offered = {codename for codename, _ in self.get_obj_perms_field_choices()}
+            # A grant of a kind no longer offered is kept: nobody could have unticked it.
+            held = set(self.get_obj_perms_field_initial()) & offered
             for codename in held - chosen:
                 grant = Grant.objects.get(
                     group=self.group, content_object=self.obj, permission__codename=codename
                 )
-                _run(request, services.grant_revoke, grant=grant)
+                _run(request, grants.grant_revoke, grant_id=grant.pk)
             for codename in chosen:
                 _run(
                     request,
-                    services.grant_create,
-                    unit=unit,
-                    partner=self.obj,
-                    kind=codename.removeprefix("send_"),
+                    grants.grant_create,
+                    unit_code=self.group.partner.code,
+                    partner_code=self.obj.code,
+                    kind=kind_of(codename),
                     expires_at=self.cleaned_data["expires_at"],
                     legal_basis=self.cleaned_data["legal_basis"],
                 )
@@ -108,7 +117,7 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
             return
         created = _run(
             request,
-            services.partner_create,
+            registry.partner_create,
             code=obj.code,
             name=obj.name,
             kind=obj.kind,
@@ -123,14 +132,14 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
         return grant_form_for(request)
 
     @admin.action(description="Suspend: stop all traffic of the selected partners")
-    def suspend(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
-        for partner in partners:
-            _run(request, services.partner_set_status, partner=partner, status=PartnerStatus.SUSPENDED)
+    def suspend(self, request: HttpRequest, selected: QuerySet[Partner]) -> None:
+        for partner in selected:
+            _run(request, registry.partner_set_status, code=partner.code, status=PartnerStatus.SUSPENDED)
 
     @admin.action(description="Reactivate the selected partners")
-    def reactivate(self, request: HttpRequest, partners: QuerySet[Partner]) -> None:
-        for partner in partners:
-            _run(request, services.partner_set_status, partner=partner, status=PartnerStatus.ACTIVE)
+    def reactivate(self, request: HttpRequest, selected: QuerySet[Partner]) -> None:
+        for partner in selected:
+            _run(request, registry.partner_set_status, code=partner.code, status=PartnerStatus.ACTIVE)
 
 
 class PersonForm(forms.ModelForm):
@@ -160,8 +169,8 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
             return
         result = _run(
             request,
-            services.person_create,
-            partner=obj.partner,
+            people.person_create,
+            partner_code=obj.partner.code,
             username=obj.username,
             role=form.cleaned_data["role"],
         )
@@ -176,25 +185,25 @@ class PersonAdmin(NoDeleteMixin, admin.ModelAdmin):
         return _enrolment_codes_page(request, codes) if codes else super().response_add(request, obj)
 
     @admin.action(description="Deactivate: no more sign-ins, tokens revoked")
-    def deactivate(self, request: HttpRequest, people: QuerySet[Person]) -> None:
-        for person in people:
-            _run(request, services.person_deactivate, person=person)
+    def deactivate(self, request: HttpRequest, selected: QuerySet[Person]) -> None:
+        for person in selected:
+            _run(request, people.person_deactivate, username=person.username)
 
     @admin.action(description="Start enrolment over: password unusable, tokens revoked, new code")
-    def reset_enrolment(self, request: HttpRequest, people: QuerySet[Person]) -> TemplateResponse | None:
+    def reset_enrolment(self, request: HttpRequest, selected: QuerySet[Person]) -> TemplateResponse | None:
         codes = _enrolment_codes(request)
-        for person in people:
-            code = _run(request, services.person_enrolment_reset, person=person)
+        for person in selected:
+            code = _run(request, people.person_enrolment_reset, username=person.username)
             if code is not None:
                 codes.append((person.username, code))
         return _enrolment_codes_page(request, codes) if codes else None
 
     @admin.action(description="Witness: take the second half of their enrolment code (once)")
-    def witness_enrolment(self, request: HttpRequest, people: QuerySet[Person]) -> TemplateResponse | None:
+    def witness_enrolment(self, request: HttpRequest, selected: QuerySet[Person]) -> TemplateResponse | None:
         halves = [
             (person.username, half)
-            for person in people
-            if (half := _run(request, services.person_enrolment_witness, person=person)) is not None
+            for person in selected
+            if (half := _run(request, people.person_enrolment_witness, username=person.username)) is not None
         ]
         return _enrolment_codes_page(request, halves, second=True) if halves else None
 
@@ -253,9 +262,9 @@ class AuthTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False
 
     @admin.action(description="Revoke the selected tokens")
-    def revoke(self, request: HttpRequest, tokens: QuerySet[AuthToken]) -> None:
-        for token in tokens:
-            _run(request, services.token_revoke, token=token)
+    def revoke(self, request: HttpRequest, selected: QuerySet[AuthToken]) -> None:
+        for token in selected:
+            _run(request, tokens.token_revoke, digest=token.digest)
 
 
 class AdapterKeyForm(forms.ModelForm):
@@ -299,8 +308,8 @@ class AdapterKeyAdmin(NoDeleteMixin, admin.ModelAdmin):
             return
         key = _run(
             request,
-            services.adapter_key_create,
-            partner=obj.partner,
+            keys.adapter_key_create,
+            partner_code=obj.partner.code,
             public_key=form.cleaned_data["public_key"],
             label=obj.label,
         )
@@ -309,9 +318,9 @@ class AdapterKeyAdmin(NoDeleteMixin, admin.ModelAdmin):
             messages.success(request, f"{key.partner.code}: registered AFX_KEY_ID={key.key_id}")
 
     @admin.action(description="Revoke the selected keys")
-    def revoke(self, request: HttpRequest, keys: QuerySet[AdapterKey]) -> None:
-        for key in keys:
-            _run(request, services.adapter_key_revoke, key=key)
+    def revoke(self, request: HttpRequest, selected: QuerySet[AdapterKey]) -> None:
+        for key in selected:
+            _run(request, keys.adapter_key_revoke, key_id=key.key_id)
 
 
 @admin.register(Grant)
@@ -336,8 +345,8 @@ class GrantAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: Grant) -> None:
-        _run(request, services.grant_revoke, grant=obj)
+        _run(request, grants.grant_revoke, grant_id=obj.pk)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grant]) -> None:
         for grant in queryset:
-            _run(request, services.grant_revoke, grant=grant)
+            _run(request, grants.grant_revoke, grant_id=grant.pk)

@@ -31,28 +31,6 @@ class Delivery(models.TextChoices):
     PULL = "pull", "Pull: its adapter polls the gateway's inbox"
 
 
-class RequestKind(models.TextChoices):
-    """What a police unit may ask of a partner; one grant permission per kind."""
-
-    ORDER_LOOKUP = "order_lookup", "Order number to bank account"
-    ACCOUNT_TRACE = "account_trace", "Onward transfers of an account"
-    STOP_PAYMENT = "stop_payment", "Stop payment / freeze an account"
-    NUMBER_BLOCK = "number_block", "Block a phone number"
-
-
-# Which partner kinds may declare which request kinds.
-KINDS_ANSWERED_BY = {
-    PartnerKind.PAYMENT_PLATFORM: frozenset({RequestKind.ORDER_LOOKUP}),
-    PartnerKind.BANK: frozenset({RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT}),
-    PartnerKind.TELECOM: frozenset({RequestKind.NUMBER_BLOCK}),
-}
-
-
-def send_permission(kind: str) -> str:
-    """The guardian permission codename that lets a unit send `kind` to a partner."""
-    return f"send_{kind}"
-
-
 # Which roles a person of each partner kind may hold.
 ROLES_BY_PARTNER_KIND = {
     PartnerKind.POLICE_UNIT: POLICE_ROLES,

@@ -3,7 +3,7 @@
 An administrator creates a person (or starts their enrolment over); the person sends the code
 with a password of their own choosing to `POST /api/v1/auth/enrol/`. The code is two halves of
 96 random bits each, one after the other: the administrator is shown the first, and a witness
-is released the second (`services.person_enrolment_witness`), so nobody alone holds the whole
+is released the second (`services.people.person_enrolment_witness`), so nobody alone holds the whole
 code. It is single-use, expires after `ENROLMENT_LIFETIME` and is kept only as the SHA-256
 digest of both halves: reading the table gives nothing to enrol with. A plain
 digest, not a password hash, is enough for a random code of that length (nobody can guess

@@ -16,7 +16,8 @@ from core.roles import Role
 from privacy.choices import Kind
 from privacy.fields import EncryptedTextField
 
-from .choices import Delivery, PartnerKind, PartnerStatus, RequestKind, send_permission
+from .choices import Delivery, PartnerKind, PartnerStatus
+from .permissions import kind_of
 from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
 
 if TYPE_CHECKING:
@@ -49,9 +50,6 @@ class Partner(models.Model):
 
     class Meta:
         ordering = ["code"]
-        permissions = [
-            (send_permission(k.value), f"May send {k.label.lower()} requests") for k in RequestKind
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(delivery__in=["", *Delivery.values]), name="partner_delivery_valid"
@@ -115,7 +113,7 @@ class Enrolment(models.Model):
 
     An administrator who makes a code (creating a person, or starting their enrolment over) is
     shown only the first half; the second is released once, to a witness who is not that
-    administrator (`services.person_enrolment_witness`), so no single person holds the whole
+    administrator (`services.people.person_enrolment_witness`), so no single person holds the whole
     code and can enrol as someone else. `made_by` and `witness` are actor labels, copied into
     the `person_enrolled` event so an auditor sees who could have enrolled. A code made from
     the server's shell was shown whole: `second_half` is empty and `released_at` set at once.
@@ -203,7 +201,8 @@ class Grant(GroupObjectPermissionBase):
 
     A guardian direct foreign-key group permission (its documented fast path): `group` is the
     unit's group, `content_object` the partner asked, `permission` is `send_<kind>`. Expiry
-    and legal basis are ours; the restriction point ignores expired grants. Revoking deletes
+    and legal basis are ours; the restriction point ignores expired grants. The permission
+    rows, one per request kind, are made after `migrate` (`partners.permissions`). Revoking deletes
     the row; the audit log keeps its history.
     """
 
@@ -224,7 +223,7 @@ class Grant(GroupObjectPermissionBase):
 
     @property
     def request_kind(self) -> str:
-        return self.permission.codename.removeprefix("send_")
+        return kind_of(self.permission.codename)
 
     @property
     def unit_code(self) -> str:

@@ -1,7 +1,9 @@
 """The restriction point of the partner registry: what each actor may see or change.
 
-Every list, detail and write starts from `Model.objects.restrict(actor, action)`. What it
-leaves out does not exist for that actor: views answer 404, the same as a missing object.
+Every list, detail and write starts from `Model.objects.restrict(actor, action)`, through
+`partners.access` for one object. What it leaves out does not exist for that actor: every
+caller gets the not-found of a missing object. Management commands act as a `SystemActor`:
+whoever holds the server's shell holds the database key too, so the registry trusts them.
 """
 
 from __future__ import annotations
@@ -12,26 +14,35 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.db import models
 from django.utils import timezone
 
-from core.actors import role_of
+from core.actors import SystemActor, role_of
 from core.roles import POLICE_ROLES, Role
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 VIEW = "view"
+CHANGE = "change"
+
+
+def acting(actor: Any) -> str | None:
+    """The role of an actor who may act at all: authenticated, and not a deactivated person."""
+    return role_of(actor) if getattr(actor, "is_active", True) else None
+
+
+def registry_writer(actor: Any) -> bool:
+    """Who changes the registry: active administrators, and the server's shell (a `SystemActor`)."""
+    return isinstance(actor, SystemActor) or acting(actor) == Role.ADMINISTRATOR
 
 
 class RegistryQuerySet(models.QuerySet):
-    """The rule every registry table shares: administrators see and change all, auditors see
-    all, nobody else changes anything; `visible_to` says what the others see."""
+    """The rule every registry table shares: administrators (and the shell) see and change
+    all, auditors see all, nobody else changes anything; `visible_to` says what the others see."""
 
     def restrict(self, actor: Any, action: str = VIEW) -> Any:
-        role = role_of(actor)
-        if role is None:
-            return self.none()
-        if role == Role.ADMINISTRATOR:
+        if registry_writer(actor):
             return self.all()
-        if action != VIEW:
+        role = acting(actor)
+        if role is None or action != VIEW:
             return self.none()
         if role == Role.AUDITOR:
             return self.all()
@@ -67,7 +78,7 @@ class PersonQuerySet(RegistryQuerySet):
 
 
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ignore[misc]
-    """The default manager of people; creation goes through `partners.services.person_create`."""
+    """The default manager of people; creation goes through `partners.services.people.person_create`."""
 
     use_in_migrations = True
 
@@ -94,3 +105,15 @@ class GrantQuerySet(RegistryQuerySet):
 
     def active(self, at: datetime | None = None) -> GrantQuerySet:
         return self.filter(expires_at__gt=at or timezone.now())
+
+
+class TokenQuerySet(models.QuerySet):
+    """Sign-in tokens (knox's `AuthToken`, whose manager AFX does not own): a person reaches
+    their own, to sign out; registry writers reach all, to revoke; nobody else reaches any."""
+
+    def restrict(self, actor: Any, action: str = VIEW) -> Any:
+        if registry_writer(actor):
+            return self.all()
+        if acting(actor) is None or actor.is_adapter:
+            return self.none()
+        return self.filter(user_id=actor.pk)

@@ -25,10 +25,11 @@ else:
 def _masked_column(field: EncryptedTextField) -> Callable[[models.Model], str | None]:
     @admin.display(description=field.verbose_name)
     def column(obj: models.Model) -> str | None:
-        if field.kind == Kind.SECRET:
+        kind = field.kind_of(obj)
+        if kind == Kind.SECRET:
             return HIDDEN
         plaintext = getattr(obj, field.attname)
-        return None if plaintext is None else mask(field.kind, plaintext)
+        return None if plaintext is None else mask(kind, plaintext)
 
     return column
 

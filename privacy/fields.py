@@ -5,6 +5,13 @@
         number = EncryptedTextField(kind=Kind.ACCOUNT)
         number_index = BlindIndexField(source="number")
 
+A column whose values differ in kind row by row (the subject of a query: an order number in
+one row, an account in the next) names the sibling column holding each row's kind instead:
+
+    subject_kind = models.CharField(max_length=20, choices=[(Kind.PHONE, "Phone"), ...])
+    subject = EncryptedTextField(kind_field="subject_kind")
+    subject_index = BlindIndexField(source="subject")
+
 The attribute reads as plaintext and takes plaintext; `save()` encrypts it, bound to the
 model, the field and the row's primary key. That key must be known before the insert, so
 these models need a UUID primary key with a default (system check `privacy.E001`).
@@ -58,17 +65,41 @@ class EncryptedTextField(models.Field):
     """Text encrypted with AES-256-GCM, bound to model, field and row; never offered in forms.
 
     `kind` says what the value is (`privacy.choices.Kind`): it decides how the value is
-    masked and, for a `BlindIndexField` beside it, normalised for search.
+    masked and, for a `BlindIndexField` beside it, normalised for search. A column whose
+    rows hold values of different kinds gives `kind_field` instead, the sibling column
+    holding each row's kind; read a row's kind with `kind_of`.
     """
 
     descriptor_class = SealedAttribute
     description = "Text encrypted with AES-256-GCM, bound to its row"
 
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
-        self.kind: str = Kind(kind).value  # plain text, so migrations do not import the enum
+    def __init__(
+        self, *args: Any, kind: str | None = None, kind_field: str | None = None, **kwargs: Any
+    ) -> None:
+        if (kind is None) == (kind_field is None):
+            raise TypeError("An EncryptedTextField takes either kind= or kind_field=, not both or neither.")
+        # Plain text, so migrations do not import the enum.
+        self.kind: str | None = None if kind is None else Kind(kind).value
+        self.kind_field = kind_field
         # Forms would show the plaintext for editing; writes go through services instead.
         kwargs["editable"] = False
         super().__init__(*args, **kwargs)
+
+    def kind_of(self, instance: models.Model) -> str:
+        """What the value of this field in `instance` is: the field's kind, or the row's."""
+        if self.kind is not None:
+            return self.kind
+        return Kind(getattr(instance, str(self.kind_field))).value
+
+    def kinds(self) -> frozenset[str]:
+        """Every kind a value of this column may have: the field's, or the kind column's choices."""
+        if self.kind is not None:
+            return frozenset({self.kind})
+        try:
+            column = self.model._meta.get_field(str(self.kind_field))
+        except FieldDoesNotExist:
+            return frozenset()
+        return frozenset(str(value) for value, _ in getattr(column, "flatchoices", []))
 
     @property
     def label(self) -> str:
@@ -77,11 +108,19 @@ class EncryptedTextField(models.Field):
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         del kwargs["editable"]
-        kwargs["kind"] = self.kind
+        if self.kind is not None:
+            kwargs["kind"] = self.kind
+        else:
+            kwargs["kind_field"] = self.kind_field
         return name, path, args, kwargs
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
-        return [*super().check(**kwargs), *self._check_row_binding(), *self._check_not_searchable()]
+        return [
+            *super().check(**kwargs),
+            *self._check_row_binding(),
+            *self._check_not_searchable(),
+            *self._check_kind_field(),
+        ]
 
     def _check_row_binding(self) -> list[checks.CheckMessage]:
         pk = self.model._meta.pk
@@ -106,6 +145,23 @@ class EncryptedTextField(models.Field):
                 hint="Add a BlindIndexField(source=...) beside it and search that.",
                 obj=self,
                 id="privacy.E002",
+            )
+        ]
+
+    def _check_kind_field(self) -> list[checks.CheckMessage]:
+        """A row's kind must come from a column that can only hold kinds: one with Kind choices."""
+        if self.kind_field is None:
+            return []
+        kinds = self.kinds()
+        if kinds and kinds <= set(Kind.values):
+            return []
+        return [
+            checks.Error(
+                f"kind_field {self.kind_field!r} is not a column of this model whose choices are "
+                "privacy kinds.",
+                hint='subject_kind = models.CharField(max_length=20, choices=[(Kind.PHONE, "Phone"), ...])',
+                obj=self,
+                id="privacy.E004",
             )
         ]
 
@@ -238,21 +294,27 @@ class BlindIndexField(models.BinaryField):
             source = None
         if not isinstance(source, EncryptedTextField):
             message = f"source {self.source!r} is not an EncryptedTextField of this model."
-        elif source.kind not in blind_index.NORMALISERS:
-            message = f"values of kind {source.kind!r} cannot be searched by exact match."
+        elif source.kind_field is not None and not source.kinds():
+            return []  # privacy.E004 on the source says why its kinds are unknown
+        elif unsearchable := sorted(source.kinds() - set(blind_index.NORMALISERS)):
+            message = (
+                f"values of kind {', '.join(map(repr, unsearchable))} cannot be searched by exact match."
+            )
         else:
             return []
         return [checks.Error(f"BlindIndexField {self.name}: {message}", obj=self, id="privacy.E003")]
 
-    def compute(self, plaintext: str | None) -> bytes | None:
-        """The index of `plaintext` under the current index key (None for nothing to find)."""
-        if plaintext is None:
-            return None
+    def compute(self, plaintext: str, kind: str) -> bytes | None:
+        """The index of `plaintext`, a value of `kind`, under the current index key (None when
+        it normalises to nothing: nothing to find)."""
         key = keyring.current(KeyPurpose.INDEX)
-        return blind_index.digest(key.secret, key.version, self.source_field.kind, plaintext)
+        return blind_index.digest(key.secret, key.version, kind, plaintext)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> bytes | None:
-        value = self.compute(getattr(model_instance, self.source))
+        plaintext = getattr(model_instance, self.source)
+        value = (
+            None if plaintext is None else self.compute(plaintext, self.source_field.kind_of(model_instance))
+        )
         setattr(model_instance, self.attname, value)
         return value
 
@@ -273,12 +335,15 @@ class BlindIndexField(models.BinaryField):
 def _require_index_with_source(
     sender: type[models.Model], update_fields: frozenset[str] | None, **kwargs: Any
 ) -> None:
-    """`save(update_fields=[source])` without the index would leave a stale index: refuse it."""
+    """`save(update_fields=[source])` without the index would leave a stale index: refuse it,
+    and the same for the column holding the source's kind."""
     if update_fields is None:
         return
     indexes = [f for f in sender._meta.concrete_fields if isinstance(f, BlindIndexField)]
     for field in indexes:
-        if field.source in update_fields and field.name not in update_fields:
+        inputs = {field.source, field.source_field.kind_field} - {None}
+        if inputs & update_fields and field.name not in update_fields:
             raise ValueError(
-                f"{sender._meta.label}: save {field.name!r} together with {field.source!r} in update_fields."
+                f"{sender._meta.label}: save {field.name!r} together with {field.source!r} "
+                "(and its kind) in update_fields."
             )

@@ -114,17 +114,23 @@ def _rewrite_table(
     model: type[models.Model], batch_size: int, progress: Progress | None, result: RotationResult
 ) -> None:
     columns = protected_fields(model)
+    # Columns whose kind is another column's (`kind_field`): re-indexing needs each row's kind.
+    kind_columns = sorted(
+        {c.kind_field for c in columns if isinstance(c, EncryptedTextField) and c.kind_field}
+    )
     batch_size = max(1, min(batch_size, MAX_PARAMETERS // (1 + 2 * len(columns))))
     last_pk = None
     while True:
         page = model._base_manager.order_by("pk")
         if last_pk is not None:
             page = page.filter(pk__gt=last_pk)
-        rows = list(page.values_list("pk", *(c.attname for c in columns))[:batch_size])
+        rows = list(page.values_list("pk", *(c.attname for c in columns), *kind_columns)[:batch_size])
         if not rows:
             return
         current = (keyring.current(KeyPurpose.ENCRYPT).version, keyring.current(KeyPurpose.INDEX).version)
-        changes = [(row[0], change) for row in rows if (change := _row_change(row, columns, current))]
+        changes = [
+            (row[0], change) for row in rows if (change := _row_change(row, columns, kind_columns, current))
+        ]
         if changes:
             _write_batch(model, columns, changes)
         last_pk = rows[-1][0]
@@ -135,14 +141,15 @@ def _rewrite_table(
 
 
 def _row_change(
-    row: Sequence[Any], columns: list[Column], current: tuple[int, int]
+    row: Sequence[Any], columns: list[Column], kind_columns: list[str], current: tuple[int, int]
 ) -> dict[Column, tuple[Any, Any]]:
-    """For one row (pk, *columns), each column to replace: (value read, new value).
+    """For one row (pk, *columns, *kind_columns), each column to replace: (value read, new value).
 
     Decrypts at most once per field, and only rows that need it.
     """
     pk, encrypt_version, index_version = row[0], *current
-    values: dict[str, Any] = {c.name: v for c, v in zip(columns, row[1:], strict=True)}
+    names = [c.name for c in columns] + kind_columns
+    values: dict[str, Any] = dict(zip(names, row[1:], strict=True))
     plaintexts: dict[str, str] = {}
 
     def plaintext(field: EncryptedTextField) -> str:
@@ -160,7 +167,9 @@ def _row_change(
             old is None or blind_index.version_of(old) != index_version
         ):
             # Also fills an index missing beside a value, e.g. after the index field was added.
-            new = column.compute(plaintext(column.source_field))
+            source = column.source_field
+            kind = source.kind if source.kind is not None else values[str(source.kind_field)]
+            new = column.compute(plaintext(source), kind)
             if new != old:
                 change[column] = (old, new)
     return change

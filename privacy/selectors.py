@@ -16,16 +16,32 @@ from .fields import BlindIndexField, EncryptedTextField
 from .keyring import keyring
 
 
-def blind_index_filter(model: type[models.Model], field_name: str, value: str) -> models.Q:
+def blind_index_filter(
+    model: type[models.Model], field_name: str, value: str, *, kind: str | None = None
+) -> models.Q:
     """Rows whose encrypted `field_name` equals `value` once normalised, as one indexed `IN` query.
 
-    The digest is computed under every active index key version, so rows not yet re-indexed
-    by a running rotation are found too. A value that normalises to nothing matches no row.
+    `kind` says what `value` is; a field of one kind knows it, a field whose kind is a column
+    (`kind_field`) must be told, and then matches only rows of that kind (the kind is part
+    of the digest). The digest is computed under every active index key version, so rows not
+    yet re-indexed by a running rotation are found too. A value that normalises to nothing
+    matches no row.
     """
     index = index_field_for(model, field_name)
+    kind = _search_kind(index.source_field, kind)
     keys = [(key.version, key.secret) for key in keyring.active(KeyPurpose.INDEX)]
-    digests = blind_index.digests(keys, index.source_field.kind, value)
+    digests = blind_index.digests(keys, kind, value)
     return models.Q(**{f"{index.name}__in": digests}) if digests else models.Q(pk__in=[])
+
+
+def _search_kind(field: EncryptedTextField, kind: str | None) -> str:
+    if kind is None:
+        if field.kind is None:
+            raise ValueError(f"{field.label} holds values of several kinds: say which kind= to search.")
+        return field.kind
+    if kind not in field.kinds() or kind not in blind_index.NORMALISERS:
+        raise ValueError(f"{field.label} holds no searchable values of kind {str(kind)!r}.")
+    return kind
 
 
 def index_field_for(model: type[models.Model], field_name: str) -> BlindIndexField:

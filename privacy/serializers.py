@@ -44,7 +44,7 @@ class MaskedField(serializers.Field):
 def _kind_of(owner: models.Model, attr: str) -> str:
     field = owner._meta.get_field(attr)
     # A blind index is not personal data, but it links rows: it is hidden like a secret.
-    return field.kind if isinstance(field, EncryptedTextField) else Kind.SECRET
+    return field.kind_of(owner) if isinstance(field, EncryptedTextField) else Kind.SECRET
 
 
 def register_masked_mapping() -> None:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 
-from afx_sdk import Answer, AnswerResult
+from afx_sdk import Answer, OrderLookupResult
 
 from .tables import BANKS, GIVEN_NAME_CHARACTERS, PLATFORMS, SURNAMES, Bank
 
@@ -71,9 +71,9 @@ class Order:
     payer: Account  # the victim
     payee: Account  # where the money went: what the police ask for
 
-    def answer(self) -> Answer:
+    def answer(self) -> Answer[OrderLookupResult]:
         return Answer.answered(
-            AnswerResult(
+            OrderLookupResult(
                 bank=self.payee.bank.name,
                 account_number=self.payee.number,
                 holder_name=self.payee.holder_name,
@@ -140,7 +140,7 @@ class Dataset:
         order = self.order(index)
         return order if order.number == order_number else None  # the date part must match too
 
-    def answer(self, order_number: str) -> Answer:
+    def answer(self, order_number: str) -> Answer[OrderLookupResult]:
         order = self.lookup(order_number)
         return order.answer() if order is not None else Answer.not_found(reason="No order with this number.")
 
@@ -163,6 +163,6 @@ def sample_order_numbers(
 
 def expected_answer(
     partner: str, order_number: str, seed: int = DEFAULT_SEED, *, orders: int = DEFAULT_ORDERS
-) -> Answer:
+) -> Answer[OrderLookupResult]:
     """The answer the simulated platform gives for this order number: what tests compare with."""
     return dataset(partner, seed, orders).answer(order_number)

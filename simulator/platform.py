@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from afx_sdk import Answer, InboxClient, MalformedMessage, OrderLookup, Query
+from afx_sdk import Answer, InboxClient, MalformedMessage, OrderLookup, OrderLookupResult, Query
 from afx_sdk.push import error_body
 
 from .dataset import Dataset
@@ -36,7 +36,7 @@ class OrderLookupHandler:
     error_rate: float = 0.0
     rng: random.Random = field(default_factory=random.Random)
 
-    def handle(self, query: Query) -> Answer:
+    def handle(self, query: Query) -> Answer[OrderLookupResult]:
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
         if self.error_rate and self.rng.random() < self.error_rate:

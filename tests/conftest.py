@@ -4,32 +4,16 @@ oversight body and the exchange, with one identity per row of the permission mat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
-from core.actors import SystemActor
-from demo.world import PartnerHeldKey, demo_adapter_key
 from exchange.models import Case, Query
-from exchange.services import cases, queries
-from partners import services
-from partners.choices import Delivery, PartnerKind, RequestKind
+from partners.choices import Delivery, PartnerKind
 from partners.models import Grant, Partner, Person
+from tests import factories
 from tests.clients import signed_world_client, token_client
-
-SYSTEM = SystemActor("tests")
-
-
-HeldKey = PartnerHeldKey  # the registered key and the private half the test (playing the partner) made
-
-
-def adapter_key_register(partner: Partner, label: str = "") -> HeldKey:
-    """Play the partner: make a key pair here and register only its public key."""
-    return demo_adapter_key(actor=SYSTEM, partner=partner, label=label)
+from tests.factories import HeldKey, adapter_key
 
 
 @dataclass
@@ -56,7 +40,7 @@ class World:
     @staticmethod
     def adapter_key(partner: Partner, label: str = "") -> HeldKey:
         """Another key of `partner`, made as the partner would: (AdapterKey, private key)."""
-        return adapter_key_register(partner, label)
+        return adapter_key(partner, label)
 
     def client(self, identity: str) -> object:
         """An API client authenticated as one identity of the permission matrix."""
@@ -70,57 +54,21 @@ class World:
 
 
 def make_world() -> World:
-    def partner(code: str, kind: str, **reach: Any) -> Partner:
-        return services.partner_create(actor=SYSTEM, code=code, name=code.upper(), kind=kind, **reach)
-
-    def person(username: str, of: Partner, role: str) -> Person:
-        return services.person_create(actor=SYSTEM, partner=of, username=username, role=role)[0]
-
-    unit_a = partner("unit-a", PartnerKind.POLICE_UNIT)
-    unit_b = partner("unit-b", PartnerKind.POLICE_UNIT)
-    platform_x = partner(
-        "platform-x", PartnerKind.PAYMENT_PLATFORM, delivery=Delivery.PULL, answers=[RequestKind.ORDER_LOOKUP]
+    unit_a = factories.unit("unit-a")
+    unit_b = factories.unit("unit-b")
+    platform_x = factories.answering_partner("platform-x")
+    platform_y = factories.answering_partner(
+        "platform-y", delivery=Delivery.PUSH, webhook_url="http://127.0.0.1:9/hook"
     )
-    platform_y = partner(
-        "platform-y",
-        PartnerKind.PAYMENT_PLATFORM,
-        delivery=Delivery.PUSH,
-        webhook_url="http://127.0.0.1:9/hook",
-        answers=[RequestKind.ORDER_LOOKUP],
-    )
-    bank = partner(
-        "bank",
-        PartnerKind.BANK,
-        delivery=Delivery.PULL,
-        answers=[RequestKind.ACCOUNT_TRACE, RequestKind.STOP_PAYMENT],
-    )
-    oversight = partner("oversight", PartnerKind.OVERSIGHT)
-    exchange = partner("exchange", PartnerKind.EXCHANGE)
-    expires = timezone.now() + timedelta(days=30)
-    grant_a_x = services.grant_create(
-        actor=SYSTEM, unit=unit_a, partner=platform_x, kind=RequestKind.ORDER_LOOKUP, expires_at=expires
-    )
-    services.grant_create(
-        actor=SYSTEM, unit=unit_b, partner=platform_y, kind=RequestKind.ORDER_LOOKUP, expires_at=expires
-    )
-    officer_a = person("officer-a", unit_a, "officer")
-    case_a = cases.case_open(
-        actor=officer_a,
-        number="A-0001",
-        title="Refund scam",
-        fraud_type="online_shopping",
-        legal_basis="Art. 31",
-        victim_loss=Decimal("5200.00"),
-    )
-    query_a = queries.query_submit(
-        actor=officer_a,
-        submission=queries.Submission(
-            case=case_a,
-            kind=RequestKind.ORDER_LOOKUP,
-            partner=platform_x.code,
-            input={"order_number": "PX0000000001"},
-        ),
-    )
+    # A bank answers no kind yet: it is registered and reachable, and may be asked nothing.
+    bank = factories.answering_partner("bank", kind=PartnerKind.BANK, answers=())
+    oversight = factories.partner("oversight", PartnerKind.OVERSIGHT)
+    exchange = factories.partner("exchange", PartnerKind.EXCHANGE)
+    grant_a_x = factories.grant(unit_a, platform_x)
+    factories.grant(unit_b, platform_y)
+    officer_a = factories.person(unit_a, "officer", "officer-a")
+    case_a = factories.case(officer_a, "A-0001")
+    query_a = factories.query(officer_a, case_a, platform_x)
     return World(
         unit_a=unit_a,
         unit_b=unit_b,
@@ -130,13 +78,13 @@ def make_world() -> World:
         oversight=oversight,
         exchange=exchange,
         officer_a=officer_a,
-        supervisor_a=person("supervisor-a", unit_a, "supervisor"),
-        officer_b=person("officer-b", unit_b, "officer"),
-        operator_bank=person("operator-bank", bank, "operator"),
-        auditor=person("auditor", oversight, "auditor"),
-        administrator=person("administrator", exchange, "administrator"),
-        key_x=adapter_key_register(platform_x),
-        key_y=adapter_key_register(platform_y),
+        supervisor_a=factories.person(unit_a, "supervisor", "supervisor-a"),
+        officer_b=factories.person(unit_b, "officer", "officer-b"),
+        operator_bank=factories.person(bank, "operator", "operator-bank"),
+        auditor=factories.person(oversight, "auditor", "auditor"),
+        administrator=factories.person(exchange, "administrator", "administrator"),
+        key_x=adapter_key(platform_x),
+        key_y=adapter_key(platform_y),
         grant_a_x=grant_a_x,
         case_a=case_a,
         query_a=query_a,

@@ -7,13 +7,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exchange.choices import ANSWER_STATUSES, FraudType, QueryStatus, RevealPurpose
-from exchange.kinds import KINDS
+from api.schema import ERROR_SCHEMA
+from core import request_kinds
+from exchange.choices import FraudType, QueryStatus, RevealPurpose
+from exchange.kinds import spec_of
 from exchange.models import Case, Query
 from exchange.services.queries import MAX_BATCH
-from partners.choices import RequestKind
 from privacy.choices import Kind
-from privacy.masking import mask
 from privacy.serializers import MaskedField
 
 
@@ -49,11 +49,22 @@ class CaseOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class RequestKindField(serializers.ChoiceField):
+    """One of the request kinds registered when the apps loaded (`core.request_kinds`).
+
+    Read when a serializer is made (DRF copies declared fields by calling `__init__` again),
+    not when this module is imported, which may be before the kinds are registered.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=request_kinds.choices(), **kwargs)
+
+
 class QueryInputSerializer(serializers.Serializer):
     """One query; `input` is validated by its kind (see `exchange.kinds`)."""
 
     case = serializers.UUIDField()
-    kind = serializers.ChoiceField(choices=RequestKind.choices)
+    kind = RequestKindField()
     partner = serializers.SlugField(max_length=40)
     input = serializers.JSONField()
     deadline_seconds = serializers.IntegerField(
@@ -79,16 +90,6 @@ class BatchItemField(serializers.DictField):
 
 class BatchInputSerializer(serializers.Serializer):
     queries = serializers.ListField(child=BatchItemField(), min_length=1, max_length=MAX_BATCH)
-
-
-class QueryResultSerializer(serializers.Serializer):
-    bank = serializers.CharField(source="result_bank")
-    account_number = MaskedField(source="result_account", kind=Kind.ACCOUNT)
-    holder_name = MaskedField(source="result_holder", kind=Kind.NAME)
-    amount = serializers.DecimalField(
-        source="result_amount", max_digits=14, decimal_places=2, allow_null=True
-    )
-    paid_at = serializers.DateTimeField(source="result_paid_at", allow_null=True)
 
 
 class QueryOutputSerializer(serializers.ModelSerializer):
@@ -117,19 +118,29 @@ class QueryOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_input(self, query: Query) -> dict[str, Any]:
-        subject = KINDS[query.kind].subject_field
-        value = getattr(query, subject)
-        kind = Query._meta.get_field(subject).kind  # type: ignore[union-attr]
-        return {subject: None if value is None else mask(kind, value), **query.params}
+        """The kind's input, its subject masked (an order lookup: `order_number`, `amount`,
+        `paid_at`)."""
+        return spec_of(query).masked_input(query)
 
     def get_result(self, query: Query) -> dict[str, Any] | None:
-        if query.status not in ANSWER_STATUSES or query.result_account is None:
-            return None
-        return dict(QueryResultSerializer(query).data)
+        """The answer as the kind's answer schema has it, personal values masked; null until
+        answered (an order lookup: `bank`, `account_number`, `holder_name`, `amount`, `paid_at`)."""
+        return spec_of(query).masked_answer(query)
 
 
 class RevealInputSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=RevealPurpose.choices)
+
+
+class RevealOutputSerializer(serializers.Serializer):
+    """The plaintext of a query's personal values, each under the name its kind reveals it as."""
+
+    id = serializers.UUIDField()
+    revealed = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="An order lookup: `order_number`, and once answered `result_account` and "
+        "`result_holder`; `partner_reason` when the partner gave one.",
+    )
 
 
 class AccountSearchInputSerializer(serializers.Serializer):
@@ -154,3 +165,42 @@ class AccountSearchOutputSerializer(serializers.Serializer):
 class AnswerOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
+
+
+@extend_schema_field(ERROR_SCHEMA["properties"]["error"])
+class ErrorField(serializers.DictField):
+    """A refusal in the one error shape's inner object (`code`, `message`, `fields`)."""
+
+
+class BatchItemOutputSerializer(serializers.Serializer):
+    """One item of a batch's answer, at its index: the query accepted, or why not (with the
+    refused query's id when the gateway kept it as `refused`)."""
+
+    index = serializers.IntegerField()
+    accepted = serializers.BooleanField()
+    query = QueryOutputSerializer(required=False, help_text="When accepted.")
+    query_id = serializers.UUIDField(required=False, allow_null=True, help_text="When refused.")
+    error = ErrorField(required=False, help_text="When refused.")
+
+
+class BatchOutputSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = BatchItemOutputSerializer(many=True)
+
+
+class WireQuerySerializer(serializers.Serializer):
+    """A query as its partner receives it, the same in a push and in the inbox
+    (`exchange.wire.query_to_wire`)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    partner = serializers.CharField()
+    case_reference = serializers.CharField()
+    input = serializers.DictField(help_text="The kind's input, its subject in plaintext.")
+    deadline = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class InboxOutputSerializer(serializers.Serializer):
+    results = WireQuerySerializer(many=True, help_text="Leased to the caller for 30 s.")

@@ -1,14 +1,19 @@
 """The exchange's API: cases, queries, reveal and account search for police; the inbox and
-answers for adapters. Thin: validate, call one service or selector, render."""
+answers for adapters. Thin: validate, call one service or selector, render.
+
+Who reaches which case or query is decided by the services and selectors (`exchange.access`),
+so these views hand them ids and never look an object up themselves. `allowed_roles` turns
+away, with 403, the roles that may never call an operation, before any object is named."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,9 +21,10 @@ from rest_framework.views import APIView
 from api.errors import domain_error_body
 from api.permissions import POLICE
 from api.schema import refusal
-from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi, restricted_get
+from api.views import request_actor
 from core.errors import DomainError
 from core.roles import Role
+from exchange import selectors
 from exchange.delivery.inbox import inbox_lease
 from exchange.models import Case, Query
 from exchange.services import answers, cases, disclosure, queries
@@ -29,13 +35,16 @@ from .serializers import (
     AccountSearchOutputSerializer,
     AnswerOutputSerializer,
     BatchInputSerializer,
+    BatchOutputSerializer,
     CaseInputSerializer,
     CaseOutputSerializer,
     InboxInputSerializer,
+    InboxOutputSerializer,
     QueryFilterSerializer,
     QueryInputSerializer,
     QueryOutputSerializer,
     RevealInputSerializer,
+    RevealOutputSerializer,
 )
 
 CASE_READERS = POLICE | {Role.AUDITOR}
@@ -44,16 +53,15 @@ ADAPTERS = frozenset({Role.ADAPTER})
 INBOX_POLL_INTERVAL = 0.05
 
 
-class CaseListApi(RestrictedListApi):
+class CaseListApi(generics.ListAPIView):
     """`GET` the cases the caller may see; `POST` opens one for the caller's unit."""
 
-    model = Case
     serializer_class = CaseOutputSerializer
     allowed_roles_by_method = {"GET": CASE_READERS, "POST": POLICE}
     pagination_ordering = "-opened_at"
 
     def get_queryset(self) -> QuerySet[Case]:
-        return super().get_queryset().select_related("unit", "opened_by")
+        return selectors.case_list(request_actor(self.request))
 
     @extend_schema(
         request=CaseInputSerializer,
@@ -62,35 +70,34 @@ class CaseListApi(RestrictedListApi):
     def post(self, request: Request) -> Response:
         data = CaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = cases.case_open(actor=request.user, **data.validated_data)
+        case = cases.case_open(actor=request_actor(request), **data.validated_data)
         return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
-class CaseDetailApi(RestrictedRetrieveApi):
-    model = Case
-    serializer_class = CaseOutputSerializer
+class CaseDetailApi(APIView):
+    """One case the caller may see; each reading is recorded against the case."""
+
     allowed_roles = CASE_READERS
 
+    @extend_schema(responses=CaseOutputSerializer)
+    def get(self, request: Request, pk: UUID) -> Response:
+        return Response(CaseOutputSerializer(selectors.case_get(request_actor(request), pk)).data)
 
-class CaseCloseApi(RestrictedApiMixin, APIView):
-    model = Case
+
+class CaseCloseApi(APIView):
+    """Close a case of the caller's unit: it takes no new queries; closing it again changes nothing."""
+
     allowed_roles = POLICE
 
     @extend_schema(request=None, responses=CaseOutputSerializer)
-    def post(self, request: Request, pk: str) -> Response:
-        case = cases.case_close(actor=request.user, case=self.get_object())
+    def post(self, request: Request, pk: UUID) -> Response:
+        case = cases.case_close(actor=request_actor(request), case_id=pk)
         return Response(CaseOutputSerializer(case).data)
 
 
-def _visible_case(request: Request, case_id: Any) -> Case:
-    case: Case = restricted_get(model=Case, request=request, action="change", pk=case_id)
-    return case
-
-
-class QueryListApi(RestrictedListApi):
+class QueryListApi(generics.ListAPIView):
     """`GET` queries (`?case=`, `?status=`); `POST` submits one, answered 202 with its deadline."""
 
-    model = Query
     serializer_class = QueryOutputSerializer
     allowed_roles_by_method = {"GET": QUERY_READERS, "POST": POLICE}
     pagination_ordering = "-created_at"
@@ -100,31 +107,34 @@ class QueryListApi(RestrictedListApi):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Query]:
-        found = super().get_queryset().select_related("partner")
         # A plain dict: DRF reads an empty value in a QueryDict as "not given" (HTML forms).
         filters = QueryFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        if "case" in filters.validated_data:
-            found = found.filter(case_id=filters.validated_data["case"])
-        if "status" in filters.validated_data:
-            found = found.filter(status=filters.validated_data["status"])
-        return found
+        return selectors.query_list(
+            request_actor(self.request),
+            case_id=filters.validated_data.get("case"),
+            status=filters.validated_data.get("status"),
+        )
 
     @extend_schema(
         request=QueryInputSerializer,
-        responses={202: QueryOutputSerializer, 409: refusal("The case is closed: it takes no new queries.")},
+        responses={
+            202: QueryOutputSerializer,
+            404: refusal("No such case, or a case of another unit (the same answer)."),
+            409: refusal("The case is closed: it takes no new queries."),
+        },
     )
     def post(self, request: Request) -> Response:
         data = QueryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        submission = _submission(request, data.validated_data)
-        query = queries.query_submit(actor=request.user, submission=submission)
+        submission = _submission(data.validated_data)
+        query = queries.query_submit(actor=request_actor(request), submission=submission)
         return Response(QueryOutputSerializer(query).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _submission(request: Request, validated: dict[str, Any]) -> queries.Submission:
+def _submission(validated: dict[str, Any]) -> queries.Submission:
     return queries.Submission(
-        case=_visible_case(request, validated["case"]),
+        case_id=validated["case"],
         kind=validated["kind"],
         partner=validated["partner"],
         input=validated["input"],
@@ -137,12 +147,12 @@ class QueryBatchApi(APIView):
 
     allowed_roles = POLICE
 
-    @extend_schema(request=BatchInputSerializer, responses={200: dict})
+    @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer})
     def post(self, request: Request) -> Response:
         data = BatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = [self._item(request, raw) for raw in data.validated_data["queries"]]
-        results = queries.query_submit_batch(actor=request.user, submissions=items)
+        items = [_batch_submission(raw) for raw in data.validated_data["queries"]]
+        results = queries.query_submit_batch(actor=request_actor(request), submissions=items)
         body = [_batch_item(result) for result in results]
         accepted = sum(1 for r in results if r.accepted)
         return Response(
@@ -150,14 +160,12 @@ class QueryBatchApi(APIView):
             status=status.HTTP_200_OK,
         )
 
-    def _item(self, request: Request, raw: dict[str, Any]) -> queries.Submission | DomainError:
-        item = QueryInputSerializer(data=raw)
-        if not item.is_valid():
-            return queries.Invalid("Invalid query.", fields=item.errors)
-        try:
-            return _submission(request, item.validated_data)
-        except DomainError as error:
-            return error
+
+def _batch_submission(raw: dict[str, Any]) -> queries.Submission | DomainError:
+    item = QueryInputSerializer(data=raw)
+    if not item.is_valid():
+        return queries.Invalid("Invalid query.", fields=item.errors)
+    return _submission(item.validated_data)
 
 
 def _batch_item(result: queries.BatchItemResult) -> dict[str, Any]:
@@ -168,27 +176,29 @@ def _batch_item(result: queries.BatchItemResult) -> dict[str, Any]:
     return {"index": result.index, "accepted": False, "query_id": refused_as, "error": error}
 
 
-class QueryDetailApi(RestrictedRetrieveApi):
-    model = Query
-    serializer_class = QueryOutputSerializer
+class QueryDetailApi(APIView):
+    """One query the caller may see, its personal values masked."""
+
     allowed_roles = QUERY_READERS
 
+    @extend_schema(responses=QueryOutputSerializer)
+    def get(self, request: Request, pk: UUID) -> Response:
+        return Response(QueryOutputSerializer(selectors.query_get(request_actor(request), pk)).data)
 
-class QueryRevealApi(RestrictedApiMixin, APIView):
+
+class QueryRevealApi(APIView):
     """The plaintext, for police of the unit, naming the purpose; audited field by field."""
 
-    model = Query
     allowed_roles = POLICE
 
-    @extend_schema(request=RevealInputSerializer, responses=dict)
-    def post(self, request: Request, pk: str) -> Response:
+    @extend_schema(request=RevealInputSerializer, responses=RevealOutputSerializer)
+    def post(self, request: Request, pk: UUID) -> Response:
         data = RevealInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        query = self.get_object()
         revealed = disclosure.query_reveal(
-            actor=request.user, query=query, purpose=data.validated_data["purpose"]
+            actor=request_actor(request), query_id=pk, purpose=data.validated_data["purpose"]
         )
-        return Response({"id": str(query.pk), "revealed": revealed})
+        return Response({"id": str(pk), "revealed": revealed})
 
 
 class AccountSearchApi(APIView):
@@ -204,7 +214,7 @@ class AccountSearchApi(APIView):
         data = AccountSearchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         found = disclosure.account_search(
-            actor=request.user, account_number=data.validated_data["account_number"]
+            actor=request_actor(request), account_number=data.validated_data["account_number"]
         )
         return Response(AccountSearchOutputSerializer(found).data)
 
@@ -214,27 +224,23 @@ class InboxApi(APIView):
 
     allowed_roles = ADAPTERS
 
-    @extend_schema(parameters=[InboxInputSerializer], responses=dict)
+    @extend_schema(parameters=[InboxInputSerializer], responses=InboxOutputSerializer)
     def get(self, request: Request) -> Response:
         params = InboxInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         wait, limit = params.validated_data["wait"], params.validated_data["limit"]
         deadline = time.monotonic() + wait
         while True:
-            leased = inbox_lease(adapter=request.user, limit=limit)
+            leased = inbox_lease(adapter=request_actor(request), limit=limit)
             if leased or time.monotonic() >= deadline:
                 return Response({"results": [query_to_wire(q) for q in leased]})
             time.sleep(INBOX_POLL_INTERVAL)
 
 
-class AnswerApi(RestrictedApiMixin, APIView):
+class AnswerApi(APIView):
     """An adapter answers a query addressed to its partner: same answer twice is a no-op."""
 
-    model = Query
     allowed_roles = ADAPTERS
-
-    def restriction_action(self) -> str:
-        return "answer"
 
     @extend_schema(
         request=answers.AnswerInput,
@@ -244,6 +250,6 @@ class AnswerApi(RestrictedApiMixin, APIView):
             410: refusal("The query is closed (expired, failed or refused): it takes no answer."),
         },
     )
-    def post(self, request: Request, pk: str) -> Response:
-        query, _ = answers.answer_record(actor=request.user, query=self.get_object(), payload=request.data)
+    def post(self, request: Request, pk: UUID) -> Response:
+        query, _ = answers.answer_record(actor=request_actor(request), query_id=pk, payload=request.data)
         return Response(AnswerOutputSerializer({"id": query.pk, "status": query.status}).data)

@@ -1,5 +1,7 @@
 """The registry's API: enrolment, sign-in tokens, one's own password, who am I, partners,
-people, adapter keys and grants."""
+people, adapter keys and grants. Views read through `partners.selectors` and write through
+`partners.services`, which resolve every object for the caller: what the caller may not
+see is a 404, audited, the same as for a missing object."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,11 +22,12 @@ from rest_framework.views import APIView
 
 from api.permissions import EVERY_PERSON, EVERY_ROLE, RoleAllowed
 from api.schema import refusal
-from api.views import RestrictedApiMixin, RestrictedListApi, RestrictedRetrieveApi
-from core.errors import NotFound, TooManyAttempts, Unauthenticated
+from api.views import request_actor
+from core.errors import TooManyAttempts, Unauthenticated
 from core.roles import Role
-from partners import services
-from partners.models import AdapterKey, Grant, Partner, Person
+from partners import selectors
+from partners.models import Person
+from partners.services import credentials, people, registry, tokens
 
 from .serializers import (
     AdapterKeyOutputSerializer,
@@ -76,12 +80,12 @@ class TokenApi(APIView):
             raise SignInLocked("Too many failed sign-ins; try again later.")
         if not isinstance(person, Person):
             raise SignInRefused("The username or password is wrong, or the account is inactive.")
-        token, expires_at = services.token_issue(person=person, password_hash=person.password)
+        token, expires_at = tokens.token_issue(actor=person, password_hash=person.password)
         return Response(TokenOutputSerializer({"token": token, "expires_at": expires_at}).data, status=201)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        services.token_revoke(actor=request.user, token=request.auth)
+        tokens.token_revoke(actor=request_actor(request), digest=cast(AuthToken, request.auth).digest)
         return Response(status=204)
 
 
@@ -108,7 +112,7 @@ class EnrolApi(APIView):
     def post(self, request: Request) -> Response:
         data = EnrolInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.person_enrol(request=request, **data.validated_data)
+        credentials.person_enrol(**data.validated_data)
         return Response(status=204)
 
 
@@ -136,9 +140,8 @@ class PasswordApi(APIView):
     def post(self, request: Request) -> Response:
         data = PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        person = cast(Person, request.user)  # `RoleAllowed` admitted people only
-        services.person_password_change(
-            request=request._request, person=person, keep=request.auth, **data.validated_data
+        credentials.person_password_change(
+            actor=request_actor(request), request=request._request, keep=request.auth, **data.validated_data
         )
         return Response(status=204)
 
@@ -153,28 +156,29 @@ class MeApi(APIView):
         return Response(MeOutputSerializer(request.user).data)
 
 
-class PartnerListApi(RestrictedListApi):
-    model = Partner
+class PartnerListApi(generics.ListAPIView):
     serializer_class = PartnerOutputSerializer
     allowed_roles = EVERY_ROLE
     pagination_class = None  # a registry of at most a few thousand rows, ordered by code
 
+    def get_queryset(self) -> Any:
+        return selectors.partner_list(actor=request_actor(self.request))
 
-class PartnerDetailApi(RestrictedRetrieveApi):
-    model = Partner
+
+class PartnerDetailApi(generics.RetrieveAPIView):
     serializer_class = PartnerOutputSerializer
     allowed_roles = EVERY_ROLE
-    lookup_field = "code"
+
+    def get_object(self) -> Any:
+        return selectors.partner_get(actor=request_actor(self.request), code=self.kwargs["code"])
 
 
-class PartnerStatusApi(RestrictedApiMixin, generics.GenericAPIView):
+class PartnerStatusApi(generics.GenericAPIView):
     """`POST .../suspend/` or `.../reactivate/`: stop or restart all of a partner's traffic.
     POST only: any other method is a 405, and the schema shows no other."""
 
-    model = Partner
     serializer_class = PartnerOutputSerializer
     allowed_roles = frozenset({Role.ADMINISTRATOR})
-    lookup_field = "code"
     new_status: str = ""
 
     @extend_schema(
@@ -182,23 +186,24 @@ class PartnerStatusApi(RestrictedApiMixin, generics.GenericAPIView):
         responses={200: PartnerOutputSerializer, 409: refusal("The exchange itself cannot be suspended.")},
     )
     def post(self, request: Request, code: str) -> Response:
-        partner = services.partner_set_status(
-            actor=request.user, partner=self.get_object(), status=self.new_status
-        )
+        partner = registry.partner_set_status(actor=request_actor(request), code=code, status=self.new_status)
         return Response(PartnerOutputSerializer(partner).data)
 
 
-class PersonListApi(RestrictedListApi):
-    model = Person
+class PersonListApi(generics.ListAPIView):
     serializer_class = PersonOutputSerializer
     allowed_roles = EVERY_PERSON
 
+    def get_queryset(self) -> Any:
+        return selectors.person_list(actor=request_actor(self.request))
 
-class PersonDetailApi(RestrictedRetrieveApi):
-    model = Person
+
+class PersonDetailApi(generics.RetrieveAPIView):
     serializer_class = PersonOutputSerializer
     allowed_roles = EVERY_PERSON
-    lookup_field = "username"
+
+    def get_object(self) -> Any:
+        return selectors.person_get(actor=request_actor(self.request), username=self.kwargs["username"])
 
 
 class EnrolmentWitnessApi(APIView):
@@ -217,43 +222,41 @@ class EnrolmentWitnessApi(APIView):
         },
     )
     def post(self, request: Request, username: str) -> Response:
-        person = Person.objects.filter(username=username).first()
-        if person is None:
-            raise NotFound("Not found.")
-        half = services.person_enrolment_witness(actor=request.user, person=person)
+        half = people.person_enrolment_witness(actor=request_actor(request), username=username)
         response = Response(EnrolmentWitnessOutputSerializer({"code_half": half}).data)
         add_never_cache_headers(response)
         return response
 
 
-class AdapterKeyListApi(RestrictedListApi):
-    model = AdapterKey
+class AdapterKeyListApi(generics.ListAPIView):
     serializer_class = AdapterKeyOutputSerializer
     allowed_roles = frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.OPERATOR, Role.ADAPTER})
     pagination_ordering = "-created_at"
 
+    def get_queryset(self) -> Any:
+        return selectors.adapter_key_list(actor=request_actor(self.request))
 
-class GrantListApi(RestrictedListApi):
+
+class GrantListApi(generics.ListAPIView):
     """Grants as the caller may see them; `?active=true` keeps only unexpired ones."""
 
-    model = Grant
     serializer_class = GrantOutputSerializer
     allowed_roles = EVERY_ROLE
 
     def get_queryset(self) -> Any:
-        grants: Any = super().get_queryset().select_related("group", "permission", "content_object")
-        if self.request.query_params.get("active") == "true":
-            grants = grants.active()
-        return grants
+        active_only = self.request.query_params.get("active") == "true"
+        return selectors.grant_list(actor=request_actor(self.request), active_only=active_only)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
 
-class GrantDetailApi(RestrictedRetrieveApi):
-    model = Grant
+class GrantDetailApi(generics.RetrieveAPIView):
     serializer_class = GrantOutputSerializer
     allowed_roles = EVERY_ROLE
+
+    def get_object(self) -> Any:
+        return selectors.grant_get(actor=request_actor(self.request), grant_id=self.kwargs["pk"])
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}

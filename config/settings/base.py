@@ -93,11 +93,13 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "partners.Person"
+# Not guardian's ObjectPermissionBackend: it answers `has_perm` True for an expired grant.
+# Grants are read only through `partners.selectors.grants_active_for`, which knows expiry.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
 ]
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # "backend not hooked": left out on purpose, above
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -171,7 +173,7 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("AFX_TOKEN_TTL_HOURS", default=8)),
     "AUTO_REFRESH": False,
-    # Enforced by partners.services.token_issue (knox checks it only in its own login view).
+    # Enforced by partners.services.tokens.token_issue (knox checks it only in its own login view).
     "TOKEN_LIMIT_PER_USER": 10,
     "AUTH_HEADER_PREFIX": "Token",
 }

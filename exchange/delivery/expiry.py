@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import event_record
+from exchange import states
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import OPEN_QUERY_STATUSES, QueryStatus
 from exchange.models import Query
@@ -31,10 +32,7 @@ def expire_overdue_queries() -> int:
             if query is None:
                 continue
             query.reason = _expiry_reason(query)
-            query.status = QueryStatus.EXPIRED
-            query.closed_at = now
-            query.lease_until = None
-            query.save(update_fields=["status", "reason", "closed_at", "lease_until"])
+            query.save(update_fields=["reason", *states.move(query, QueryStatus.EXPIRED, at=now)])
             event_record(
                 actor=SYSTEM,
                 action=ExchangeAction.QUERY_EXPIRED,

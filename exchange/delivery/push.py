@@ -18,12 +18,12 @@ import httpx
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import serializers
 
 from afx_sdk import signing
 from audit.services import event_record
 from core.actors import SystemActor
 from core.errors import Conflict, Invalid
+from exchange import states
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import OPEN_QUERY_STATUSES, QueryStatus
 from exchange.models import Query
@@ -127,8 +127,8 @@ def _record_pushed_answer(query: Query, adapter: AdapterPrincipal, response: htt
     """The webhook's synchronous answer, recorded as the partner's adapter; a malformed one
     fails the query at once rather than leaving it to expire."""
     try:
-        answer_record(actor=adapter, query=query, payload=response.json())
-    except (ValueError, Invalid, serializers.ValidationError):
+        answer_record(actor=adapter, query_id=query.pk, payload=response.json())
+    except (ValueError, Invalid):
         _fail(query, "invalid_answer")
     except (QueryClosed, Conflict):
         pass  # closed or answered meanwhile; a conflict is already recorded
@@ -144,9 +144,7 @@ def _mark_attempt(query: Query) -> int | None:
         locked.delivery_attempts += 1
         fields = ["delivery_attempts"]
         if locked.status == QueryStatus.PENDING:
-            locked.status = QueryStatus.DISPATCHED
-            locked.dispatched_at = timezone.now()
-            fields += ["status", "dispatched_at"]
+            fields += states.move(locked, QueryStatus.DISPATCHED)
             event_record(
                 actor=SYSTEM,
                 action=ExchangeAction.QUERY_DISPATCHED,
@@ -170,10 +168,10 @@ def _retry_or_give_up(query: Query, attempt: int, problem: str) -> PushOutcome:
 
 @transaction.atomic
 def _fail(query: Query, reason: str) -> None:
-    updated = Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(
-        status=QueryStatus.FAILED, reason=reason, closed_at=timezone.now()
-    )
-    if updated:
+    locked = Query.objects.select_for_update().filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).first()
+    if locked is not None:
+        locked.reason = reason
+        locked.save(update_fields=["reason", *states.move(locked, QueryStatus.FAILED)])
         event_record(
             actor=SYSTEM,
             action=ExchangeAction.QUERY_FAILED,

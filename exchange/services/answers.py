@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,11 +13,14 @@ from rest_framework import serializers
 
 from audit.choices import Outcome
 from audit.services import event_record
+from core.actors import Actor
 from core.errors import Conflict, Gone, Invalid
+from exchange import kinds, states
+from exchange.access import access_query_by_id
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import ANSWER_STATUSES, QueryStatus
-from exchange.kinds import KINDS
-from exchange.models import Query
+from exchange.models import Finding, Query
+from exchange.querysets import ANSWER
 
 
 class QueryClosed(Gone):
@@ -40,23 +44,24 @@ def _digest(status_value: str, result: dict[str, Any] | None) -> str:
 
 
 def _validated(query: Query, payload: Any) -> tuple[str, dict[str, Any] | None, str]:
+    """(status, result as the kind validated it, the partner's reason); `Invalid` otherwise."""
     answer = AnswerInput(data=payload)
-    answer.is_valid(raise_exception=True)
+    if not answer.is_valid():
+        raise Invalid("The request is not valid.", fields=dict(answer.errors))
     status_value = answer.validated_data["status"]
     if status_value != QueryStatus.ANSWERED:
         return status_value, None, answer.validated_data["reason"]
-    result = KINDS[query.kind].answer_serializer(data=answer.validated_data.get("result"))
-    if not result.is_valid():
-        raise Invalid("The answer's result is not valid for this kind.", fields={"result": result.errors})
-    return status_value, dict(result.validated_data), ""
+    return status_value, kinds.spec_of(query).validate_answer(answer.validated_data.get("result")), ""
 
 
-def answer_record(*, actor: Any, query: Query, payload: Any) -> tuple[Query, bool]:
-    """Store the answer; returns the query and whether this call changed it.
+def answer_record(*, actor: Actor, query_id: UUID | str, payload: Any) -> tuple[Query, bool]:
+    """Store the answer of the adapter of the query's partner; returns the query and whether
+    this call changed it. Anybody else's answer, to a query they may not answer, is `NotFound`.
 
     The same answer again changes nothing; a different answer to an answered query is
     refused (409) and recorded; an expired or refused query takes no answer (410).
     """
+    query = access_query_by_id(actor, query_id, ANSWER)
     status_value, result, reason = _validated(query, payload)
     digest = _digest(status_value, result)
     with transaction.atomic():
@@ -80,24 +85,31 @@ def answer_record(*, actor: Any, query: Query, payload: Any) -> tuple[Query, boo
 
 
 def _apply(
-    actor: Any, query: Query, status_value: str, result: dict[str, Any] | None, reason: str, digest: str
+    actor: Actor, query: Query, status_value: str, result: dict[str, Any] | None, reason: str, digest: str
 ) -> Query:
-    if query.status not in (QueryStatus.PENDING, QueryStatus.DISPATCHED):
+    """Store the answer, the identifiers it names, and what it sets off, in the caller's
+    transaction, with the query locked."""
+    if not states.may_move(query.status, status_value):
         raise QueryClosed(f"This query is {query.status}; it takes no answer.")
+    spec = kinds.spec_of(query)
     now = timezone.now()
-    query.status = status_value
+    states.move(query, status_value, at=now)
     query.partner_reason = reason or None
     query.answer_digest = digest
-    query.answered_at = query.closed_at = now
-    query.lease_until = None
+    findings: list[Finding] = []
     if result is not None:
-        query.result_bank = result["bank"]
-        query.result_account = result["account_number"].replace(" ", "")
-        query.result_holder = result["holder_name"]
-        query.result_amount = result.get("amount")
-        query.result_paid_at = result.get("paid_at")
+        document = spec.answer_document(result)
+        query.set_answer_document(document)
+        findings = [
+            Finding(query=query, case_id=query.case_id, partner_id=query.partner_id, kind=kind, value=value)
+            for kind, value in spec.found_in(document)
+        ]
     query.save()
-    index = query.result_account_index
+    for finding in findings:
+        finding.save()
+    if result is not None:
+        spec.on_answer(query, result)
+    indexes = [finding.value_index.hex() for finding in findings if finding.value_index]
     event_record(
         actor=actor,
         action=ExchangeAction.QUERY_ANSWERED,
@@ -107,7 +119,7 @@ def _apply(
             "kind": query.kind,
             "status": status_value,
             "milliseconds": int((now - query.created_at).total_seconds() * 1000),
-            **({"account_index": index.hex()} if index else {}),
+            **({"finding_indexes": indexes} if indexes else {}),
         },
     )
     return query

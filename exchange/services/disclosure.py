@@ -7,33 +7,36 @@ or with the blind index searched for, never with the value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 
-from audit.reveal import reveal_fields
+from audit.reveal import Revealable, reveal_values
 from audit.services import event_record
-from core.actors import is_police
-from core.errors import Forbidden, Invalid
+from core.actors import Actor
+from core.errors import Invalid
+from exchange.access import access_query_by_id, police_only
 from exchange.audit_actions import ExchangeAction
-from exchange.kinds import KINDS
-from exchange.models import Case, Query
+from exchange.kinds import spec_of
+from exchange.models import Case, Finding
+from exchange.querysets import REVEAL, VIEW
 from privacy import blind_index
 from privacy.choices import KeyPurpose, Kind
 from privacy.keyring import keyring
 from privacy.selectors import blind_index_filter
 
 
-def query_reveal(*, actor: Any, query: Query, purpose: str) -> dict[str, str]:
+def query_reveal(*, actor: Actor, query_id: UUID | str, purpose: str) -> dict[str, str]:
     """The plaintext of the query's subject and answer, at once: one transaction, one audit
-    event per field, each with its purpose and the query's case."""
-    fields = [KINDS[query.kind].subject_field]
-    if query.result_account is not None:
-        fields += ["result_account", "result_holder"]
-    if query.partner_reason is not None:
-        fields.append("partner_reason")
-    return reveal_fields(
-        actor=actor, obj=query, field_names=fields, purpose=purpose, case_id=str(query.case_id)
+    event per field, each with its purpose and the query's case. Only police of the query's
+    unit reach it; to anybody else it is `NotFound`."""
+    query = access_query_by_id(actor, query_id, REVEAL)
+    values = spec_of(query).revealables(query)
+    partner_reason = query.partner_reason
+    if partner_reason is not None:
+        values.append(Revealable("partner_reason", Kind.FREE_TEXT, lambda: partner_reason))
+    return reveal_values(
+        actor=actor, target=query, values=values, purpose=purpose, case_id=str(query.case_id)
     )
 
 
@@ -45,7 +48,7 @@ class AccountSearchResult:
     other_units_cases: int
 
 
-def account_search(*, actor: Any, account_number: str) -> AccountSearchResult:
+def account_search(*, actor: Actor, account_number: str) -> AccountSearchResult:
     """In which cases has this account appeared? One indexed query; nothing is decrypted.
 
     Recorded as one event per own case returned, each carrying its case: an auditor reviews
@@ -53,14 +56,13 @@ def account_search(*, actor: Any, account_number: str) -> AccountSearchResult:
     event would not show there. The request id ties the events of one search together; a
     search that returns no case is one event without a case.
     """
-    if not is_police(actor):
-        raise Forbidden("Only police officers and supervisors search accounts.")
+    police_only(actor, "Only police officers and supervisors search accounts.")
     if not blind_index.normalise(Kind.ACCOUNT, account_number):
         raise Invalid("An account number has digits.", fields={"account_number": ["No digits."]})
-    matching = Query.objects.filter(blind_index_filter(Query, "result_account", account_number))
-    own_case_ids = matching.filter(case__unit_id=actor.partner.pk).values("case_id")
-    cases = list(Case.objects.filter(pk__in=own_case_ids).order_by("-opened_at"))
-    others = matching.exclude(case__unit_id=actor.partner.pk).values("case_id").distinct().count()
+    matching = Finding.objects.filter(blind_index_filter(Finding, "value", account_number, kind=Kind.ACCOUNT))
+    own = Case.objects.restrict(actor, VIEW)
+    cases = list(own.filter(pk__in=matching.values("case_id")).order_by("-opened_at"))
+    others = matching.exclude(case__in=own).values("case_id").distinct().count()
     key = keyring.current(KeyPurpose.INDEX)
     index = blind_index.digest(key.secret, key.version, Kind.ACCOUNT, account_number)
     details = {

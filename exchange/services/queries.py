@@ -11,20 +11,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework import serializers
 
 from audit.choices import Outcome
 from audit.services import event_record
-from core.actors import is_police
+from core.actors import Actor
 from core.errors import Conflict, DomainError, Forbidden, Invalid
+from exchange import states
+from exchange.access import access_case_by_id, acting_person
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import CaseStatus, QueryStatus
 from exchange.delivery.outbox import outbox_enqueue
 from exchange.kinds import KindSpec, spec_for
 from exchange.models import Case, Query
+from exchange.querysets import CHANGE
 from partners.choices import Delivery
 from partners.models import Partner
 from partners.selectors import grants_active_for
@@ -46,16 +49,17 @@ class PartnerUnavailable(Forbidden):
 
 @dataclass(frozen=True)
 class Submission:
-    """What an officer asks: the case, the kind, the partner's code and the kind's input."""
+    """What an officer asks: the case (by its id: the service reaches it), the kind, the
+    partner's code and the kind's input."""
 
-    case: Case
+    case_id: UUID | str
     kind: str
     partner: str
     input: Any
     deadline_seconds: int | None = None
 
 
-def _partner_and_spec(actor: Any, submission: Submission) -> tuple[Partner, KindSpec]:
+def _partner_and_spec(actor: Actor, submission: Submission) -> tuple[Partner, KindSpec]:
     """The kind and the partner, looked up among the partners the actor's unit can see.
 
     A partner the unit cannot see gets the same answer as a code that names nobody, from
@@ -86,7 +90,7 @@ def _case_open_locked(case: Case) -> bool:
     return row is not None and row[0] == CaseStatus.OPEN
 
 
-def _refusal(actor: Any, case_open: bool, partner: Partner, kind: str) -> DomainError | None:
+def _refusal(actor: Actor, case_open: bool, partner: Partner, kind: str) -> DomainError | None:
     if not case_open:
         return CaseClosed("The case is closed; it accepts no new queries.")
     if not partner.is_active:
@@ -97,16 +101,20 @@ def _refusal(actor: Any, case_open: bool, partner: Partner, kind: str) -> Domain
 
 
 def _store(
-    actor: Any, submission: Submission, partner: Partner, spec: KindSpec, values: dict[str, Any]
+    actor: Actor, case: Case, submission: Submission, partner: Partner, spec: KindSpec, values: dict[str, Any]
 ) -> Query:
+    """The query, not yet saved: waiting for approval if its kind needs it, else pending."""
     subject, params = spec.split_input(values)
     now = timezone.now()
     query = Query(
-        case=submission.case,
-        kind=spec.kind,
+        case=case,
+        kind=spec.name,
         partner=partner,
-        requested_by=actor,
+        requested_by=acting_person(actor),
+        subject_kind=spec.subject.kind,
+        subject=subject,
         params=params,
+        status=QueryStatus.AWAITING_APPROVAL if spec.needs_approval else QueryStatus.PENDING,
         created_at=now,
         deadline=now
         + (
@@ -115,47 +123,46 @@ def _store(
             else spec.default_deadline
         ),
     )
-    setattr(query, spec.subject_field, subject)
     return query
 
 
-def _submit_one(actor: Any, submission: Submission) -> tuple[Query, DomainError | None]:
-    """Store one query, as pending or as refused, with its audit event and outbox row.
+def _submit_one(actor: Actor, case: Case, submission: Submission) -> tuple[Query, DomainError | None]:
+    """Store one query into `case` (reached by the caller), as pending or as refused, with
+    its audit event and outbox row.
 
     Invalid input raises (nothing is stored); a refusal is returned, not raised, so that the
     refused query commits with the rest of the caller's transaction.
     """
-    if not is_police(actor):
-        raise Forbidden("Only police officers and supervisors send queries.")
     partner, spec = _partner_and_spec(actor, submission)
     values = spec.validate_input(partner, submission.input)
-    query = _store(actor, submission, partner, spec, values)
-    refusal = _refusal(actor, _case_open_locked(submission.case), partner, spec.kind)
+    query = _store(actor, case, submission, partner, spec, values)
+    refusal = _refusal(actor, _case_open_locked(case), partner, spec.name)
     if refusal is not None:
-        query.status = QueryStatus.REFUSED
+        states.move(query, QueryStatus.REFUSED, at=query.created_at)
         query.reason = refusal.code
-        query.closed_at = query.created_at
         refusal.audited = True
     query.save()
-    index = getattr(query, f"{spec.subject_field}_index")
-    details = {"kind": spec.kind, "partner": partner.code, "subject_index": index.hex() if index else ""}
+    index = query.subject_index
+    details = {"kind": spec.name, "partner": partner.code, "subject_index": index.hex() if index else ""}
     event_record(
         actor=actor,
-        action=ExchangeAction.QUERY_REFUSED if refusal else ExchangeAction.LOOKUP_SUBMITTED,
+        action=ExchangeAction.QUERY_REFUSED if refusal else spec.submitted_action,
         outcome=Outcome.DENIED if refusal else Outcome.ALLOWED,
         target=query,
-        case_id=str(submission.case.pk),
+        case_id=str(case.pk),
         details={**details, "reason": refusal.code} if refusal else details,
     )
-    if refusal is None and partner.delivery == Delivery.PUSH:
+    if query.status == QueryStatus.PENDING and partner.delivery == Delivery.PUSH:
         outbox_enqueue(query)
     return query, refusal
 
 
-def query_submit(*, actor: Any, submission: Submission) -> Query:
-    """Submit one query. A refusal is committed (as a refused query) and then raised."""
+def query_submit(*, actor: Actor, submission: Submission) -> Query:
+    """Submit one query into a case of the actor's unit (another unit's case is `NotFound`).
+    A refusal is committed (as a refused query) and then raised."""
+    case = access_case_by_id(actor, submission.case_id, CHANGE)
     with transaction.atomic():
-        query, refusal = _submit_one(actor, submission)
+        query, refusal = _submit_one(actor, case, submission)
     if refusal is not None:
         raise refusal
     return query
@@ -173,11 +180,12 @@ class BatchItemResult:
 
 
 def query_submit_batch(
-    *, actor: Any, submissions: Sequence[Submission | DomainError]
+    *, actor: Actor, submissions: Sequence[Submission | DomainError]
 ) -> list[BatchItemResult]:
-    """Up to 1,000 queries, each in its own savepoint: a bad item refuses only itself.
+    """Up to 1,000 queries, each in its own savepoint: a bad item refuses only itself, an
+    unknown or out-of-scope case too (`NotFound`, its denial kept outside the savepoint).
 
-    Items the caller could not even read (an unknown case) arrive as errors and are reported
+    Items the caller could not even read (an invalid body) arrive as errors and are reported
     at their index, so the answer lines up with the request item by item.
     """
     if len(submissions) > MAX_BATCH:
@@ -189,12 +197,10 @@ def query_submit_batch(
                 results.append(BatchItemResult(index=index, error=submission))
                 continue
             try:
+                case = access_case_by_id(actor, submission.case_id, CHANGE)
                 with transaction.atomic():
-                    query, refusal = _submit_one(actor, submission)
+                    query, refusal = _submit_one(actor, case, submission)
                 results.append(BatchItemResult(index=index, query=query, error=refusal))
             except DomainError as error:
                 results.append(BatchItemResult(index=index, error=error))
-            except serializers.ValidationError as error:
-                fields = error.detail if isinstance(error.detail, dict) else {"input": error.detail}
-                results.append(BatchItemResult(index=index, error=Invalid("Invalid input.", fields=fields)))
     return results

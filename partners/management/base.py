@@ -1,5 +1,6 @@
-"""What every registry command shares: it acts as `system:<command>`, and a refusal from a
-service becomes a clean `CommandError` (exit status 1) instead of a traceback."""
+"""What every registry command shares: it acts as `system:<command>`, hands the codes it was
+given to a service (which resolves them, as for any caller), and a refusal from the service
+becomes a clean `CommandError` (exit status 1) instead of a traceback."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.actors import SystemActor
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from partners.enrolment import enrolment_notice
-from partners.models import Partner
 
 
 class RegistryCommand(BaseCommand):
+    # What a not-found means to the person at the shell: which argument named nothing.
+    not_found = "Not found."
+
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             return super().execute(*args, **options)
+        except NotFound:
+            raise CommandError(self.not_found) from None
         except DomainError as error:
             details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.fields.items())
             raise CommandError(f"{error.message} {details}".strip()) from None
@@ -27,12 +32,6 @@ class RegistryCommand(BaseCommand):
     @property
     def actor(self) -> SystemActor:
         return SystemActor(self.__module__.rsplit(".", 1)[-1])
-
-    def partner(self, code: str) -> Partner:
-        try:
-            return Partner.objects.get(code=code)
-        except Partner.DoesNotExist:
-            raise CommandError(f"No partner with code {code!r}.") from None
 
     def enrolment_code(self, code: str) -> None:
         """Print a new enrolment code, once: the person sets their own password with it.

@@ -67,10 +67,10 @@ def test_denials_carry_the_request_id_into_the_audit_log(world):
 
 
 def test_lists_are_cursor_paginated(world):
-    from partners import services
+    from tests import factories
 
-    for n in range(5):
-        services.person_create(actor=SYSTEM, partner=world.unit_a, username=f"extra-{n}", role="officer")
+    for _ in range(5):
+        factories.person(world.unit_a, "officer")
     api = token_client(world.administrator)
     first = api.get("/api/v1/people/", {"page_size": 4}).json()
     assert len(first["results"]) == 4 and "cursor=" in first["next"]
@@ -96,11 +96,9 @@ def test_unexpected_errors_are_a_json_500(monkeypatch):
         raise RuntimeError("secret detail 6222020200112233")
 
     monkeypatch.setattr(views.MeApi, "get", explode)
-    from partners import services
-    from partners.choices import PartnerKind
+    from tests import factories
 
-    unit = services.partner_create(actor=SYSTEM, code="u", name="U", kind=PartnerKind.POLICE_UNIT)
-    person, _ = services.person_create(actor=SYSTEM, partner=unit, username="p", role="officer")
+    person = factories.person(factories.unit(), "officer")
     response = token_client(person).get("/api/v1/me/")
     error = assert_error(response, 500, "server_error")
     assert "6222" not in str(error)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from core.actors import SystemActor
 from exchange.models import Case, Query
 from exchange.services import answers, cases, queries
+from partners.identity import AdapterPrincipal
 
 ORDER = "PX20261121000000017"
 
@@ -17,7 +17,7 @@ ORDER = "PX20261121000000017"
 @pytest.fixture
 def case_a(world: Any) -> Case:
     """A second case of unit A; the world's own query is answered first, so inboxes start empty."""
-    answers.answer_record(actor=SystemActor("tests"), query=world.query_a, payload={"status": "not_found"})
+    answer(world, world.query_a, {"status": "not_found"})
     return cases.case_open(
         actor=world.officer_a,
         number="CQ-2026-0001",
@@ -32,12 +32,21 @@ def submit(world: Any, case: Case, order_number: str = ORDER, partner: str | Non
     return queries.query_submit(
         actor=world.officer_a,
         submission=queries.Submission(
-            case=case,
+            case_id=case.pk,
             kind="order_lookup",
             partner=partner or world.platform_x.code,
             input={"order_number": order_number, "amount": "5200.00"},
         ),
     )
+
+
+def answer(world: Any, query: Query, payload: Any = None) -> Query:
+    """Answer `query` as the adapter of the partner it was sent to (`ANSWER` when no payload)."""
+    held = world.key_x if query.partner_id == world.platform_x.pk else world.key_y
+    answered, _ = answers.answer_record(
+        actor=AdapterPrincipal(key=held.key), query_id=query.pk, payload=payload or ANSWER
+    )
+    return answered
 
 
 ANSWER = {
@@ -53,20 +62,19 @@ ANSWER = {
 
 
 def grant_another_kind(world: Any) -> None:
-    """Let unit A see platform Y (a grant for account traces) without the right to send it
-    order lookups: the one case where a refusal may name a partner, as `no_grant`."""
+    """Let unit A see platform Y (a grant of a kind AFX no longer carries: such rows are kept)
+    without the right to send it order lookups: the one case where a refusal may name a
+    partner, as `no_grant`."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from partners import services
+    from partners.models import Grant
+    from partners.permissions import send_permission
 
-    world.platform_y.answers = ["order_lookup", "account_trace"]
-    world.platform_y.save()
-    services.grant_create(
-        actor=SystemActor("tests"),
-        unit=world.unit_a,
-        partner=world.platform_y,
-        kind="account_trace",
+    Grant.objects.create(
+        group=world.unit_a.group,
+        permission=send_permission("account_trace"),
+        content_object=world.platform_y,
         expires_at=timezone.now() + timedelta(days=1),
     )

@@ -9,11 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from core.actors import SystemActor
 from exchange.audit_actions import ExchangeAction
-from exchange.services import answers
 from tests.clients import token_client
-from tests.exchange.conftest import ANSWER, ORDER, grant_another_kind, submit
+from tests.exchange.conftest import ANSWER, ORDER, answer, grant_another_kind, submit
 
 
 def lookup(case_id, partner: str, order: str = ORDER) -> dict:
@@ -71,7 +69,7 @@ def test_an_account_search_is_one_event_per_case_it_returns(world, case_a):
         victim_loss=Decimal(1),
     )
     for case in (case_a, second):
-        answers.answer_record(actor=SystemActor("tests"), query=submit(world, case), payload=ANSWER)
+        answer(world, submit(world, case))
     officer = token_client(world.officer_a)
     officer.post("/api/v1/accounts/search/", {"account_number": "6222 0202 0011 2233 445"}, format="json")
     officer.post("/api/v1/accounts/search/", {"account_number": "6222 9999"}, format="json")

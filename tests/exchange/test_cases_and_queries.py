@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
-from core.actors import SystemActor
 from exchange.audit_actions import ExchangeAction
 from exchange.models import Query
-from exchange.services import answers
 from tests.clients import token_client
-from tests.exchange.conftest import ANSWER, ORDER, grant_another_kind, submit
+from tests.exchange.conftest import ORDER, answer, grant_another_kind, submit
 
 CASE = {
     "number": "CQ-2026-0042",
@@ -126,7 +124,7 @@ def test_batch_limit(world, case_a):
 
 def test_reveal_needs_a_purpose_and_the_right_role_and_is_audited(world, case_a):
     query = submit(world, case_a)
-    answers.answer_record(actor=SystemActor("tests"), query=query, payload=ANSWER)
+    answer(world, query)
     path = f"/api/v1/queries/{query.pk}/reveal/"
     assert token_client(world.officer_a).post(path, {}, format="json").status_code == 400
     revealed = token_client(world.supervisor_a).post(path, {"purpose": "freeze_request"}, format="json")
@@ -147,7 +145,7 @@ def test_account_search_names_own_cases_and_counts_others(world, case_a):
 
     from exchange.services import cases, queries
 
-    own, _ = answers.answer_record(actor=SystemActor("tests"), query=submit(world, case_a), payload=ANSWER)
+    own = answer(world, submit(world, case_a))
     case_b = cases.case_open(
         actor=world.officer_b,
         number="B-1",
@@ -159,13 +157,13 @@ def test_account_search_names_own_cases_and_counts_others(world, case_a):
     query_b = queries.query_submit(
         actor=world.officer_b,
         submission=queries.Submission(
-            case=case_b,
+            case_id=case_b.pk,
             kind="order_lookup",
             partner=world.platform_y.code,
             input={"order_number": "PY0000001"},
         ),
     )
-    answers.answer_record(actor=SystemActor("tests"), query=query_b, payload=ANSWER)
+    answer(world, query_b)
     search = {"account_number": "6222-0202-0011-2233-445"}
     found = token_client(world.officer_a).post("/api/v1/accounts/search/", search, format="json").json()
     assert [c["number"] for c in found["cases"]] == ["CQ-2026-0001"]
@@ -177,13 +175,13 @@ def test_account_search_names_own_cases_and_counts_others(world, case_a):
     )
     assert nothing == {"cases": [], "other_units_cases": 0}
     event = AuditEvent.objects.filter(action=ExchangeAction.ACCOUNT_SEARCHED).earliest("id")
-    assert event.details["subject_index"] == own.result_account_index.hex()
+    assert event.details["subject_index"] == own.findings.get().value_index.hex()
     assert "6222" not in str(event.details)
 
 
 def test_auditor_sees_queries_masked_and_operators_see_their_own(world, case_a):
     query = submit(world, case_a)
-    answers.answer_record(actor=SystemActor("tests"), query=query, payload=ANSWER)
+    answer(world, query)
     seen = token_client(world.auditor).get(f"/api/v1/queries/{query.pk}/").json()
     assert seen["result"]["account_number"] == "6222 **** **** 3445"
     assert token_client(world.operator_bank).get(f"/api/v1/queries/{query.pk}/").status_code == 404

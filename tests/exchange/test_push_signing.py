@@ -17,7 +17,6 @@ from exchange.delivery import push as delivery
 from exchange.models import Query
 from exchange.push_key import push_key_id, push_signing_key
 from exchange.services import queries
-from partners.choices import RequestKind
 
 
 @pytest.fixture
@@ -38,8 +37,8 @@ def push_to_platform_y(world) -> Query:
     query = queries.query_submit(
         actor=world.officer_b,
         submission=queries.Submission(
-            case=_case_b(world),
-            kind=RequestKind.ORDER_LOOKUP,
+            case_id=_case_b(world).pk,
+            kind="order_lookup",
             partner=world.platform_y.code,
             input={"order_number": "PY0000000001"},
         ),

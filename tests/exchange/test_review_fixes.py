@@ -16,9 +16,9 @@ from core.errors import Invalid
 from exchange.delivery.push import push_attempt
 from exchange.models import Query
 from exchange.services import cases, queries
-from partners import services
 from partners.choices import PartnerKind, PartnerStatus
 from partners.identity import AdapterPrincipal
+from partners.services import registry
 from tests.clients import token_client
 from tests.exchange.conftest import grant_another_kind
 
@@ -35,7 +35,7 @@ def push_query_to_y(world) -> Query:
     return queries.query_submit(
         actor=world.officer_b,
         submission=queries.Submission(
-            case=case_b,
+            case_id=case_b.pk,
             kind="order_lookup",
             partner=world.platform_y.code,
             input={"order_number": "PY00000001"},
@@ -45,8 +45,8 @@ def push_query_to_y(world) -> Query:
 
 def test_suspension_stops_pushes_already_queued(world):
     query = push_query_to_y(world)
-    services.partner_set_status(
-        actor=SystemActor("tests"), partner=world.platform_y, status=PartnerStatus.SUSPENDED
+    registry.partner_set_status(
+        actor=SystemActor("tests"), code=world.platform_y.code, status=PartnerStatus.SUSPENDED
     )
     assert push_attempt(str(query.pk)).done
     query.refresh_from_db()
@@ -59,7 +59,7 @@ def test_partners_never_see_refused_queries(world):
         queries.query_submit(
             actor=world.officer_a,
             submission=queries.Submission(
-                case=world.case_a,
+                case_id=world.case_a.pk,
                 kind="order_lookup",
                 partner=world.platform_y.code,
                 input={"order_number": "PY00000002"},
@@ -96,7 +96,7 @@ def test_odd_bytes_in_a_path_are_a_404_and_recorded_by_route(world):
 @override_settings(AFX_ALLOW_HTTP_WEBHOOKS=False)
 def test_webhooks_must_be_https_outside_the_embedded_default(db):
     with pytest.raises(Invalid, match="HTTPS"):
-        services.partner_create(
+        registry.partner_create(
             actor=SystemActor("tests"),
             code="p",
             name="P",
@@ -105,7 +105,7 @@ def test_webhooks_must_be_https_outside_the_embedded_default(db):
             webhook_url="http://platform.example/hook",
             answers=["order_lookup"],
         )
-    services.partner_create(
+    registry.partner_create(
         actor=SystemActor("tests"),
         code="q",
         name="Q",
@@ -118,7 +118,7 @@ def test_webhooks_must_be_https_outside_the_embedded_default(db):
 
 def test_input_formats_must_be_regular_expressions(db):
     with pytest.raises(Invalid):
-        services.partner_create(
+        registry.partner_create(
             actor=SystemActor("tests"),
             code="p",
             name="P",

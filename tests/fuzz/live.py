@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +21,8 @@ from pathlib import Path
 import psycopg
 import requests
 from psycopg import sql
+
+from demo.processes import ProcessGroup, free_port, start, wait_for_url
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("AFX_FUZZ_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -52,12 +52,6 @@ class LiveGateway:
         return str(response.json()["token"])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _fresh_database() -> None:
     with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
         name = sql.Identifier(DATABASE)
@@ -83,19 +77,6 @@ def _environment() -> dict[str, str]:
     }
 
 
-def _wait_healthy(url: str, processes: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert all(p.poll() is None for p in processes), f"a gateway process exited; see {LOGS}/fuzz-*.log"
-        try:
-            if requests.get(f"{url}/api/v1/health/", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the gateway did not become healthy; see {LOGS}/fuzz-*.log")
-
-
 def _commands(port: int) -> dict[str, list[str]]:
     python = sys.executable
     return {
@@ -115,26 +96,16 @@ def _commands(port: int) -> dict[str, list[str]]:
 def live_gateway() -> Iterator[LiveGateway]:
     """Migrate and seed a fresh database, sequence the audit log once, start the processes."""
     _fresh_database()
-    port = _free_port()
+    port = free_port()
     gateway = LiveGateway(url=f"http://127.0.0.1:{port}", env=_environment())
     gateway.manage("migrate", "-v0")
     gateway.manage("createcachetable")
     gateway.manage("seed_demo")
     gateway.manage("audit_sequence")
-    LOGS.mkdir(exist_ok=True)
-    started = []
-    try:
+    with ProcessGroup(stop_timeout=30) as started:
         for name, command in _commands(port).items():
-            log = (LOGS / f"fuzz-{name}.log").open("wb")
-            started.append(subprocess.Popen(command, cwd=ROOT, env=gateway.env, stdout=log, stderr=log))
-        _wait_healthy(gateway.url, started)
+            started.add(start(name, command, log=LOGS / f"fuzz-{name}.log", env=gateway.env))
+        wait_for_url(
+            f"{gateway.url}/api/v1/health/", timeout=60, statuses={200}, request_timeout=2, watch=started
+        )
         yield gateway
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)

@@ -8,32 +8,27 @@ RabbitMQ; a test here that finds SQLite or the file broker fails instead of skip
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from afx_sdk import signing
 from audit.models import AuditEvent
-from core.actors import SystemActor
+from demo.processes import NotReady, Process, free_port, start, wait_until
 from exchange.audit_actions import ExchangeAction
 from exchange.models import Query
 from exchange.push_key import push_signing_key
 from exchange.services import queries
-from partners import services
-from partners.choices import Delivery, PartnerKind, RequestKind
+from partners.choices import Delivery
 from simulator.dataset import expected_answer
-from tests.conftest import HeldKey, adapter_key_register
+from tests import factories
+from tests.factories import HeldKey
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +44,14 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _ready(process: Process, predicate: Callable[[], bool], timeout: float, tail: int) -> None:
+    """Until `predicate()` holds while the process runs; a failure shows the end of its log."""
+    try:
+        wait_until(predicate, timeout=timeout, watch=[process], what=f"{process.name} was ready")
+    except NotReady as error:
+        raise AssertionError(f"{error}:\n{process.output()[-tail:]}") from error
+
+
 class WorkerProcess:
     """A `celery worker` child process; `stop()` ends it, `kill()` ends it the hard way."""
 
@@ -62,9 +65,8 @@ class WorkerProcess:
             "CELERY_BROKER_URL": broker,
         }
         self.name = name
-        self.log = ROOT / "var" / f"worker-{name}.log"
-        self.log.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
+        self.process = start(
+            f"worker {name}",
             [
                 sys.executable,
                 "-m",
@@ -84,29 +86,24 @@ class WorkerProcess:
                 "info",
                 *extra,
             ],
-            cwd=ROOT,
+            log=ROOT / "var" / f"worker-{name}.log",
             env=env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 60) -> None:
         """Until the worker logs that it is connected and consuming (`<name>@<host> ready.`)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            if f"{self.name}@" in self.log.read_text() and " ready." in self.log.read_text():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"worker {self.name} not ready: {self.log.read_text()[-3000:]}")
+
+        def ready() -> bool:
+            log = self.process.output()
+            return f"{self.name}@" in log and " ready." in log
+
+        _ready(self.process, ready, timeout, tail=3000)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        self.process.stop(timeout=30)
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=30)
+        self.process.kill(timeout=30)
 
 
 @pytest.fixture
@@ -116,50 +113,33 @@ def celery_worker(postgres: None) -> Iterator[WorkerProcess]:
         worker.wait_ready()
         yield worker
     finally:
-        if worker.process.poll() is None:
+        if worker.process.running():
             worker.stop()
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.1) -> Any:
     """Poll until `predicate()` is truthy; returns its value or fails after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return wait_until(predicate, timeout=timeout, interval=interval)
 
 
 class SimulatorProcess:
     """`python -m simulator` as its own process: a simulated platform over real HTTP."""
 
     def __init__(self, partner: str, mode: str, keys: dict[str, str], *args: str) -> None:
-        self.log = ROOT / "var" / f"simulator-{partner}-{mode}.log"
-        env = {**os.environ, **keys}
-        self.process = subprocess.Popen(
+        self.process = start(
+            f"simulator {partner} ({mode})",
             [sys.executable, "-m", "simulator", "--partner", partner, "--mode", mode, *args],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
+            log=ROOT / "var" / f"simulator-{partner}-{mode}.log",
+            env={**os.environ, **keys},
         )
-        wait_for(lambda: "simulator" in self.log.read_text() or self.process.poll() is not None, timeout=20)
-        assert self.process.poll() is None, self.log.read_text()[-2000:]
+        _ready(self.process, lambda: "simulator" in self.process.output(), timeout=20, tail=2000)
 
     def answered(self, query_id: str) -> int:
         """How many times the platform answered this query (redeliveries answer again)."""
-        return sum(1 for line in self.log.read_text().splitlines() if line.startswith(query_id))
+        return sum(1 for line in self.process.output().splitlines() if line.startswith(query_id))
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        self.process.stop(timeout=20)
 
 
 @dataclass
@@ -196,23 +176,9 @@ def platforms(world: Any, postgres: None) -> Iterator[Platforms]:
         ("paylink", Delivery.PUSH, f"http://127.0.0.1:{port}/afx/webhook"),
         ("swiftpay", Delivery.PULL, ""),
     ):
-        partner = services.partner_create(
-            actor=SystemActor("tests"),
-            code=code,
-            name=code,
-            kind=PartnerKind.PAYMENT_PLATFORM,
-            delivery=delivery,
-            webhook_url=url,
-            answers=[RequestKind.ORDER_LOOKUP],
-        )
-        services.grant_create(
-            actor=SystemActor("tests"),
-            unit=world.unit_a,
-            partner=partner,
-            kind=RequestKind.ORDER_LOOKUP,
-            expires_at=timezone.now() + timedelta(days=1),
-        )
-        made[code] = adapter_key_register(partner)
+        partner = factories.answering_partner(code, delivery=delivery, webhook_url=url)
+        factories.grant(world.unit_a, partner, days=1)
+        made[code] = factories.adapter_key(partner)
     registered = Platforms(push_port=port, paylink=made["paylink"], swiftpay=made["swiftpay"])
     yield registered
     for simulator in registered.started:
@@ -223,8 +189,8 @@ def ask(world: Any, partner: str, order_number: str, deadline_seconds: int | Non
     return queries.query_submit(
         actor=world.officer_a,
         submission=queries.Submission(
-            case=world.case_a,
-            kind=RequestKind.ORDER_LOOKUP,
+            case_id=world.case_a.pk,
+            kind="order_lookup",
             partner=partner,
             input={"order_number": order_number},
             deadline_seconds=deadline_seconds,
@@ -243,8 +209,10 @@ def assert_answer_matches(query: Query, partner: str, order_number: str) -> None
     expected = expected_answer(partner, order_number)
     assert query.status == "answered"
     assert expected.result is not None
-    assert query.result_account == expected.result.account_number
-    assert query.result_holder == expected.result.holder_name
+    answer = query.answer_document()
+    assert answer is not None
+    assert answer["account_number"] == expected.result.account_number
+    assert answer["holder_name"] == expected.result.holder_name
     assert (
         AuditEvent.objects.filter(action=ExchangeAction.QUERY_ANSWERED, target_id=str(query.pk)).count() == 1
     )

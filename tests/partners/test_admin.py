@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from core import request_kinds
 from partners.audit_actions import PartnerAction
 from partners.models import Grant, Partner, Person
 
@@ -20,22 +21,26 @@ def admin_client(world) -> Client:
 
 
 def test_guardian_page_grants_with_expiry_and_revokes(world, admin_client):
-    url = f"/admin/partners/partner/{world.bank.pk}/permissions/group-manage/{world.unit_b.group_id}/"
-    assert admin_client.get(url).status_code == 200
+    url = f"/admin/partners/partner/{world.platform_x.pk}/permissions/group-manage/{world.unit_b.group_id}/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    # The request kinds registered now, not every permission of the model (add_partner ...).
+    offered = page.context["form"].fields["permissions"].choices
+    assert offered == [("send_order_lookup", dict(request_kinds.choices())["order_lookup"])]
     expires = (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%d %H:%M:%S")
     response = admin_client.post(
-        url, {"permissions": ["send_stop_payment"], "expires_at": expires, "legal_basis": "warrant 17"}
+        url, {"permissions": ["send_order_lookup"], "expires_at": expires, "legal_basis": "warrant 17"}
     )
     assert response.status_code == 302
-    grant = Grant.objects.get(group=world.unit_b.group, content_object=world.bank)
-    assert grant.request_kind == "stop_payment"
+    grant = Grant.objects.get(group=world.unit_b.group, content_object=world.platform_x)
+    assert grant.request_kind == "order_lookup"
     assert grant.legal_basis == "warrant 17"
     assert timedelta(days=9) < grant.expires_at - timezone.now() < timedelta(days=11)
     assert AuditEvent.objects.filter(
         action=PartnerAction.GRANT_CREATED, actor_id="person:administrator"
     ).exists()
     admin_client.post(url, {"permissions": [], "expires_at": expires})
-    assert not Grant.objects.filter(group=world.unit_b.group, content_object=world.bank).exists()
+    assert not Grant.objects.filter(group=world.unit_b.group, content_object=world.platform_x).exists()
     assert AuditEvent.objects.filter(
         action=PartnerAction.GRANT_REVOKED, actor_id="person:administrator"
     ).exists()
@@ -50,7 +55,7 @@ def test_admin_creates_partners_and_people_through_services(world, admin_client)
             "kind": "bank",
             "delivery": "pull",
             "webhook_url": "",
-            "answers": ["account_trace"],
+            "answers": [],
         },
     )
     assert response.status_code == 302

@@ -5,14 +5,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import RequestFactory
 
 from afx_sdk import signing
 from audit.models import AuditEvent
 from demo.world import ADAPTERS
-from partners import services
 from partners.audit_actions import PartnerAction
 from partners.models import AdapterKey, Grant, Partner, Person
+from partners.services import credentials
 
 
 def rows(listing: str) -> list[list[str]]:
@@ -57,9 +56,26 @@ def test_the_exchange_is_not_suspended_by_command_either(world):
 
 def test_refusals_are_clean_command_errors(db):
     with pytest.raises(CommandError, match="push partner needs a webhook URL"):
-        run("partner_create", "x", "X", "--kind", "bank", "--delivery", "push", "--answers", "stop_payment")
-    with pytest.raises(CommandError, match="No partner with code"):
+        run("partner_create", "x", "X", "--kind", "bank", "--delivery", "push")
+    with pytest.raises(CommandError, match="No partner with that code"):
         run("person_create", "someone", "--partner", "nope", "--role", "officer")
+    # The shell's miss is recorded like anyone's, by the access layer, naming nothing typed.
+    denial = AuditEvent.objects.filter(outcome="denied").get()
+    assert (denial.actor_id, denial.target_id) == ("system:person_create", "")
+    assert denial.details == {"status": 404, "code": "not_found", "reason": "missing"}
+
+
+def test_command_choices_are_the_kinds_registered_when_it_runs(world, monkeypatch):
+    """A new kind needs no change here: `--kind` and `--answers` read `core.request_kinds`."""
+    from core import request_kinds
+
+    kind = request_kinds.RequestKindName("account_check", "Account check", frozenset({"bank"}))
+    monkeypatch.setitem(request_kinds._kinds, kind.name, kind)
+    run("partner_create", "bank-2", "Bank 2", "--kind", "bank", "--delivery", "pull", "--answers", kind.name)
+    run("grant_create", "unit-a", "bank-2", "--kind", kind.name, "--expires", "30d")
+    grant = Grant.objects.get(content_object__code="bank-2")
+    assert grant.request_kind == "account_check"
+    assert grant.permission.name == "May send account check requests"
 
 
 def test_person_commands(world):
@@ -82,14 +98,12 @@ def test_person_enrolment_reset_command(world):
     code = output.split("Enrolment code: ")[1].split()[0]
     world.officer_a.refresh_from_db()
     assert not world.officer_a.has_usable_password()
-    services.person_enrol(
-        request=RequestFactory().post("/"), username="officer-a", code=code, password="mine and nobody else's"
-    )
+    credentials.person_enrol(username="officer-a", code=code, password="mine and nobody else's")
     world.officer_a.refresh_from_db()
     assert world.officer_a.check_password("mine and nobody else's")
     event = AuditEvent.objects.filter(action=PartnerAction.ENROLMENT_RESET).get()
     assert event.actor_id == "system:person_enrolment_reset"
-    with pytest.raises(CommandError, match="No person named"):
+    with pytest.raises(CommandError, match="No person with that username"):
         run("person_enrolment_reset", "nobody")
 
 
@@ -146,21 +160,26 @@ def test_grant_commands(world):
     output = run(
         "grant_create",
         "unit-b",
-        "bank",
+        "platform-x",
         "--kind",
-        "stop_payment",
+        "order_lookup",
         "--expires",
         "30d",
         "--legal-basis",
         "case 2026-17",
     )
-    grant = Grant.objects.get(group=world.unit_b.group, content_object=world.bank)
+    grant = Grant.objects.get(group=world.unit_b.group, content_object=world.platform_x)
     assert f"Grant {grant.pk}" in output and grant.legal_basis == "case 2026-17"
-    assert [str(grant.pk), "unit-b", "bank", "stop_payment"] in [row[:4] for row in rows(run("grant_list"))]
-    run("grant_revoke", str(grant.pk))
+    listed = [row[:4] for row in rows(run("grant_list"))]
+    assert [str(grant.pk), "unit-b", "platform-x", "order_lookup"] in listed
+    assert f"Revoked grant {grant.pk}: unit-b -> platform-x: order_lookup." in run(
+        "grant_revoke", str(grant.pk)
+    )
     assert not Grant.objects.filter(pk=grant.pk).exists()
+    with pytest.raises(CommandError, match="No grant with that id"):
+        run("grant_revoke", str(grant.pk))
     with pytest.raises(CommandError, match="Not a date-time"):
-        run("grant_create", "unit-b", "bank", "--kind", "stop_payment", "--expires", "soon")
+        run("grant_create", "unit-b", "platform-x", "--kind", "order_lookup", "--expires", "soon")
 
 
 def test_seed_demo_builds_the_world_once(db):

@@ -17,10 +17,10 @@ from api.registry import views
 from audit.choices import Outcome
 from audit.models import AuditEvent
 from core.actors import SystemActor
-from partners import services
 from partners.audit_actions import PartnerAction
 from partners.choices import PartnerStatus
 from partners.models import Person
+from partners.services import people, registry, tokens
 
 SYSTEM = SystemActor("tests")
 MINE = "the first one, mine"
@@ -63,7 +63,7 @@ def test_no_token_when_a_reset_commits_between_the_password_check_and_the_issue(
 
     def authenticate_then_reset(request: Any, **credentials: Any) -> Any:
         person = authenticate(request, **credentials)
-        services.person_enrolment_reset(actor=SYSTEM, person=world.officer_a)
+        people.person_enrolment_reset(actor=SYSTEM, username=world.officer_a.username)
         return person
 
     monkeypatch.setattr(views, "authenticate", authenticate_then_reset)
@@ -77,12 +77,12 @@ def test_no_token_when_a_reset_commits_between_the_password_check_and_the_issue(
 def test_no_token_for_a_hash_other_than_the_current_one_or_an_unusable_one(world):
     old_hash = with_password(world.officer_a).password
     with_password(world.officer_a)  # a new salt: another hash for the same password
-    with pytest.raises(services.TokenRefused):
-        services.token_issue(person=world.officer_a, password_hash=old_hash)
+    with pytest.raises(tokens.TokenRefused):
+        tokens.token_issue(actor=world.officer_a, password_hash=old_hash)
     world.officer_a.set_unusable_password()
     world.officer_a.save(update_fields=["password"])
-    with pytest.raises(services.TokenRefused):
-        services.token_issue(person=world.officer_a, password_hash=world.officer_a.password)
+    with pytest.raises(tokens.TokenRefused):
+        tokens.token_issue(actor=world.officer_a, password_hash=world.officer_a.password)
     assert not AuthToken.objects.filter(user=world.officer_a).exists()
 
 
@@ -93,8 +93,8 @@ def enrol(username: str, code: str) -> Any:
 
 def test_refused_enrolments_name_nobody_carry_the_route_and_share_the_anonymous_budget(world, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "anonymous_denials", "2/minute")
-    person, _ = services.person_create(
-        actor=SYSTEM, partner=world.unit_a, username="newcomer", role="officer"
+    person, _ = people.person_create(
+        actor=SYSTEM, partner_code=world.unit_a.code, username="newcomer", role="officer"
     )
     assert [enrol("newcomer", f"wrong-{n}").status_code for n in range(5)] == [400] * 5
     denied = AuditEvent.objects.filter(action=PartnerAction.PERSON_ENROLLED, outcome=Outcome.DENIED)
@@ -108,14 +108,16 @@ def test_refused_enrolments_name_nobody_carry_the_route_and_share_the_anonymous_
 
 
 def test_a_person_of_a_suspended_partner_cannot_enrol_and_gets_the_same_answer(world):
-    _, code = services.person_create(actor=SYSTEM, partner=world.unit_a, username="newcomer", role="officer")
+    _, code = people.person_create(
+        actor=SYSTEM, partner_code=world.unit_a.code, username="newcomer", role="officer"
+    )
     wrong = enrol("newcomer", "not the code").json()
-    services.partner_set_status(actor=SYSTEM, partner=world.unit_a, status=PartnerStatus.SUSPENDED)
+    registry.partner_set_status(actor=SYSTEM, code=world.unit_a.code, status=PartnerStatus.SUSPENDED)
     response = enrol("newcomer", code)
     assert response.status_code == 400 and response.json() == wrong
     person = Person.objects.get(username="newcomer")
     assert not person.has_usable_password() and person.enrolment_digest  # still pending
-    services.partner_set_status(actor=SYSTEM, partner=world.unit_a, status=PartnerStatus.ACTIVE)
+    registry.partner_set_status(actor=SYSTEM, code=world.unit_a.code, status=PartnerStatus.ACTIVE)
     assert enrol("newcomer", code).status_code == 204
 
 
@@ -135,15 +137,15 @@ def assert_session_ended(client: Client) -> None:
 
 @pytest.fixture
 def second_admin(world) -> Person:
-    person, _ = services.person_create(
-        actor=SYSTEM, partner=world.exchange, username="second-admin", role="administrator"
+    person, _ = people.person_create(
+        actor=SYSTEM, partner_code=world.exchange.code, username="second-admin", role="administrator"
     )
     return with_password(person)
 
 
 def test_an_enrolment_reset_ends_the_persons_sessions(world, second_admin):
     client = signed_in_by_session(second_admin)
-    services.person_enrolment_reset(actor=world.administrator, person=second_admin)
+    people.person_enrolment_reset(actor=world.administrator, username=second_admin.username)
     assert_session_ended(client)
 
 
@@ -156,5 +158,5 @@ def test_a_password_change_ends_the_persons_other_sessions(world, second_admin):
 
 def test_a_deactivation_ends_the_persons_sessions(world, second_admin):
     client = signed_in_by_session(second_admin)
-    services.person_deactivate(actor=world.administrator, person=second_admin)
+    people.person_deactivate(actor=world.administrator, username=second_admin.username)
     assert_session_ended(client)

@@ -13,10 +13,11 @@ import pytest
 from django.conf import settings
 
 from afx_sdk import keygen, signing
-from core.actors import SystemActor
 from core.errors import Invalid
-from partners import services
-from partners.models import AdapterKey
+from partners.choices import PartnerKind
+from partners.models import AdapterKey, Partner
+from partners.services import keys
+from tests import factories
 
 
 def test_keygen_writes_the_private_key_owner_only_and_prints_the_public_key(tmp_path):
@@ -98,17 +99,22 @@ def test_keygen_runs_as_a_module_and_imports_nothing_of_the_gateway(tmp_path):
     )
 
 
-def test_adapter_key_create_requires_a_public_key(world):
+@pytest.fixture
+def bank(db) -> Partner:
+    return factories.answering_partner("bank", kind=PartnerKind.BANK, answers=())
+
+
+def test_adapter_key_create_requires_a_public_key(bank):
     held = AdapterKey.objects.count()
     with pytest.raises(TypeError):
-        services.adapter_key_create(actor=SystemActor("tests"), partner=world.bank)  # type: ignore[call-arg]
+        keys.adapter_key_create(actor=factories.SYSTEM, partner_code=bank.code)  # type: ignore[call-arg]
     with pytest.raises(Invalid):
-        services.adapter_key_create(actor=SystemActor("tests"), partner=world.bank, public_key="")
+        keys.adapter_key_create(actor=factories.SYSTEM, partner_code=bank.code, public_key="")
     assert AdapterKey.objects.count() == held
-    assert not hasattr(services, "IssuedKey")  # nothing the gateway returns carries a private key
+    assert not hasattr(keys, "IssuedKey")  # nothing the gateway returns carries a private key
 
 
-def test_the_world_plays_the_partner_and_registers_only_the_public_half(world):
-    key, private_key = world.adapter_key(world.bank, "rotation")
+def test_the_world_plays_the_partner_and_registers_only_the_public_half(bank):
+    key, private_key = factories.adapter_key(bank, "rotation")
     assert key.public_key == signing.public_key_text(signing.load_private_key(private_key))
     assert private_key not in str(AdapterKey.objects.filter(pk=key.pk).values().get())

@@ -1,6 +1,6 @@
 """Registry services: validation, grants and their expiry, suspension, and who may act."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,36 +9,44 @@ from guardian.shortcuts import get_perms
 from audit.choices import Outcome
 from audit.models import AuditEvent
 from core.actors import SystemActor
-from core.errors import Conflict, Forbidden, Invalid
-from partners import selectors, services
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from partners import selectors
 from partners.audit_actions import PartnerAction
-from partners.choices import Delivery, PartnerKind, PartnerStatus, RequestKind
+from partners.choices import Delivery, PartnerKind, PartnerStatus
 from partners.models import Grant, Partner
+from partners.services import grants, people, registry
+from tests import factories
 
 SYSTEM = SystemActor("tests")
+ORDER_LOOKUP = factories.ORDER_LOOKUP
+
+
+def test_an_answering_partner_may_answer_no_kind_yet(db):
+    bank = factories.answering_partner("bank", kind=PartnerKind.BANK, answers=())
+    assert (bank.answers, bank.delivery) == ([], Delivery.PULL)
 
 
 def test_partner_reachability_is_validated(db):
     with pytest.raises(Invalid):
-        services.partner_create(
+        registry.partner_create(
             actor=SYSTEM,
             code="p",
             name="P",
             kind=PartnerKind.PAYMENT_PLATFORM,
             delivery=Delivery.PUSH,
-            answers=[RequestKind.ORDER_LOOKUP],
+            answers=[ORDER_LOOKUP],
         )
     with pytest.raises(Invalid):
-        services.partner_create(
+        registry.partner_create(
             actor=SYSTEM,
             code="b",
             name="B",
             kind=PartnerKind.BANK,
             delivery=Delivery.PULL,
-            answers=[RequestKind.ORDER_LOOKUP],
+            answers=[ORDER_LOOKUP],
         )
     with pytest.raises(Invalid):
-        services.partner_create(
+        registry.partner_create(
             actor=SYSTEM, code="u", name="U", kind=PartnerKind.POLICE_UNIT, delivery=Delivery.PULL
         )
     assert not Partner.objects.exists()
@@ -46,23 +54,44 @@ def test_partner_reachability_is_validated(db):
 
 def test_duplicate_code_conflicts(world):
     with pytest.raises(Conflict):
-        services.partner_create(actor=SYSTEM, code="unit-a", name="again", kind=PartnerKind.POLICE_UNIT)
+        registry.partner_create(actor=SYSTEM, code="unit-a", name="again", kind=PartnerKind.POLICE_UNIT)
 
 
 def test_roles_must_fit_the_partner(world):
     with pytest.raises(Invalid):
-        services.person_create(actor=SYSTEM, partner=world.bank, username="x", role="officer")
+        people.person_create(actor=SYSTEM, partner_code=world.bank.code, username="x", role="officer")
     with pytest.raises(Invalid):
-        services.person_create(actor=SYSTEM, partner=world.unit_a, username="y", role="auditor")
+        people.person_create(actor=SYSTEM, partner_code=world.unit_a.code, username="y", role="auditor")
 
 
-def test_only_administrators_act(world):
-    for actor in (world.officer_a, world.auditor, world.operator_bank):
+def test_who_sees_a_partner_but_may_not_change_it_is_refused_and_others_find_nothing(world):
+    for actor in (world.auditor, world.operator_bank):  # they see the bank
         with pytest.raises(Forbidden):
-            services.partner_set_status(actor=actor, partner=world.bank, status=PartnerStatus.SUSPENDED)
-    services.partner_set_status(actor=world.administrator, partner=world.bank, status=PartnerStatus.SUSPENDED)
+            registry.partner_set_status(actor=actor, code=world.bank.code, status=PartnerStatus.SUSPENDED)
+    with pytest.raises(NotFound):  # unit A holds no grant to the bank: it does not exist for them
+        registry.partner_set_status(
+            actor=world.officer_a, code=world.bank.code, status=PartnerStatus.SUSPENDED
+        )
+    denials = AuditEvent.objects.filter(outcome=Outcome.DENIED).order_by("id")
+    assert [(e.actor_id, e.details["code"], e.target_id) for e in denials] == [
+        ("person:auditor", "permission_denied", str(world.bank.pk)),
+        ("person:operator-bank", "permission_denied", str(world.bank.pk)),
+        ("person:officer-a", "not_found", str(world.bank.pk)),
+    ]
+    registry.partner_set_status(
+        actor=world.administrator, code=world.bank.code, status=PartnerStatus.SUSPENDED
+    )
     event = AuditEvent.objects.filter(action=PartnerAction.PARTNER_SUSPENDED).get()
     assert event.actor_id == "person:administrator" and event.target_id == str(world.bank.pk)
+
+
+def test_only_registry_writers_register_a_partner_and_each_refusal_is_recorded_once(world):
+    for actor in (world.officer_a, world.auditor, None):
+        with pytest.raises(Forbidden):
+            registry.partner_create(actor=actor, code="new", name="New", kind=PartnerKind.POLICE_UNIT)
+    assert not Partner.objects.filter(code="new").exists()
+    denials = AuditEvent.objects.filter(outcome=Outcome.DENIED)
+    assert [e.actor_id for e in denials.order_by("id")] == ["person:officer-a", "person:auditor", ""]
 
 
 def test_grant_is_a_guardian_object_permission_of_the_unit(world):
@@ -72,25 +101,25 @@ def test_grant_is_a_guardian_object_permission_of_the_unit(world):
 
 def test_grant_expiry(world):
     now = timezone.now()
-    assert selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP)
+
+    def granted(unit: Partner, at: datetime | None = None) -> bool:
+        return selectors.grants_active_for(
+            unit=unit, partner=world.platform_x, kind=ORDER_LOOKUP, at=at
+        ).exists()
+
+    assert granted(world.unit_a)
     later = world.grant_a_x.expires_at + timedelta(seconds=1)
-    assert not selectors.may_send(
-        actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP, at=later
-    )
-    assert not selectors.may_send(
-        actor=world.officer_b, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP
-    )
-    services.grant_create(
+    assert not granted(world.unit_a, later)
+    assert not granted(world.unit_b)
+    grants.grant_create(
         actor=SYSTEM,
-        unit=world.unit_a,
-        partner=world.platform_x,
-        kind=RequestKind.ORDER_LOOKUP,
+        unit_code=world.unit_a.code,
+        partner_code=world.platform_x.code,
+        kind=ORDER_LOOKUP,
         expires_at=now + timedelta(days=400),
     )
     assert Grant.objects.count() == 2  # renewed in place, not duplicated
-    assert selectors.may_send(
-        actor=world.officer_a, partner=world.platform_x, kind=RequestKind.ORDER_LOOKUP, at=later
-    )
+    assert granted(world.unit_a, later)
     renewal = AuditEvent.objects.filter(action=PartnerAction.GRANT_CREATED).latest("id")
     assert renewal.details["renewed"] is True
 
@@ -101,45 +130,42 @@ def test_expired_grants_disappear_from_the_partner_directory(world, client):
     Grant.objects.filter(pk=world.grant_a_x.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     api = token_client(world.officer_a)
     assert api.get(f"/api/v1/partners/{world.platform_x.code}/").status_code == 404
-    grants = api.get("/api/v1/grants/").json()["results"]
-    assert [g["is_active"] for g in grants] == [False]
+    listed = api.get("/api/v1/grants/").json()["results"]
+    assert [g["is_active"] for g in listed] == [False]
     assert api.get("/api/v1/grants/", {"active": "true"}).json()["results"] == []
 
 
 def test_grant_needs_a_unit_a_kind_answered_and_a_future_expiry(world):
     future = timezone.now() + timedelta(days=1)
     with pytest.raises(Invalid):
-        services.grant_create(
-            actor=SYSTEM, unit=world.bank, partner=world.platform_x, kind="order_lookup", expires_at=future
-        )
-    with pytest.raises(Invalid):
-        services.grant_create(
-            actor=SYSTEM, unit=world.unit_a, partner=world.platform_x, kind="stop_payment", expires_at=future
-        )
-    with pytest.raises(Invalid):
-        services.grant_create(
+        grants.grant_create(
             actor=SYSTEM,
-            unit=world.unit_a,
-            partner=world.bank,
+            unit_code=world.bank.code,
+            partner_code=world.platform_x.code,
+            kind="order_lookup",
+            expires_at=future,
+        )
+    with pytest.raises(Invalid):
+        grants.grant_create(
+            actor=SYSTEM,
+            unit_code=world.unit_a.code,
+            partner_code=world.platform_x.code,
             kind="stop_payment",
+            expires_at=future,
+        )
+    with pytest.raises(Invalid):
+        grants.grant_create(
+            actor=SYSTEM,
+            unit_code=world.unit_a.code,
+            partner_code=world.platform_y.code,
+            kind=ORDER_LOOKUP,
             expires_at=timezone.now(),
         )
 
 
-def test_suspension_stops_sending_to_and_from(world):
-    suspended = services.partner_set_status(
-        actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.SUSPENDED
-    )
-    assert not selectors.may_send(actor=world.officer_a, partner=suspended, kind="order_lookup")
-    services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.ACTIVE)
-    services.partner_set_status(actor=SYSTEM, partner=world.unit_a, status=PartnerStatus.SUSPENDED)
-    world.officer_a.refresh_from_db()
-    assert not selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind="order_lookup")
-
-
 def test_grant_revocation_is_immediate_and_audited(world):
-    services.grant_revoke(actor=SYSTEM, grant=world.grant_a_x)
-    assert not selectors.may_send(actor=world.officer_a, partner=world.platform_x, kind="order_lookup")
+    grants.grant_revoke(actor=SYSTEM, grant_id=world.grant_a_x.pk)
+    assert not selectors.grants_active_for(unit=world.unit_a, partner=world.platform_x, kind=ORDER_LOOKUP)
     event = AuditEvent.objects.filter(action=PartnerAction.GRANT_REVOKED).get()
     assert event.details == {"unit": "unit-a", "partner": "platform-x", "kind": "order_lookup"}
 
@@ -156,9 +182,9 @@ def test_restricted_lists_show_only_what_the_actor_may_see(world):
 
 
 def test_the_exchange_cannot_be_suspended_and_the_refusal_is_recorded(world):
-    with pytest.raises(services.ExchangeNotSuspendable) as refused:
-        services.partner_set_status(
-            actor=world.administrator, partner=world.exchange, status=PartnerStatus.SUSPENDED
+    with pytest.raises(registry.ExchangeNotSuspendable) as refused:
+        registry.partner_set_status(
+            actor=world.administrator, code=world.exchange.code, status=PartnerStatus.SUSPENDED
         )
     assert isinstance(refused.value, Conflict) and refused.value.code == "exchange_not_suspendable"
     world.exchange.refresh_from_db()
@@ -168,7 +194,7 @@ def test_the_exchange_cannot_be_suspended_and_the_refusal_is_recorded(world):
     assert event.details == {"code": "exchange", "reason": "exchange_not_suspendable"}
     # Reactivating it stays possible (an exchange suspended before this rule).
     Partner.objects.filter(pk=world.exchange.pk).update(status=PartnerStatus.SUSPENDED)
-    services.partner_set_status(actor=SYSTEM, partner=world.exchange, status=PartnerStatus.ACTIVE)
+    registry.partner_set_status(actor=SYSTEM, code=world.exchange.code, status=PartnerStatus.ACTIVE)
     world.exchange.refresh_from_db()
     assert world.exchange.status == PartnerStatus.ACTIVE
 

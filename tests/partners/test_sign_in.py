@@ -13,20 +13,33 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from audit.models import AuditEvent
 from core.actors import SystemActor
-from partners import services
 from partners.audit_actions import PartnerAction
+from partners.choices import PartnerKind
 from partners.models import Person
+from partners.services import people, tokens
 from partners.sign_in import attempted_username_digest
+from tests import factories
 
 TOKEN = "/api/v1/auth/token/"
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def officer(world) -> Person:
-    world.officer_a.set_password(PASSWORD)
-    world.officer_a.save()
-    return world.officer_a
+def officer(db) -> Person:
+    """One officer who knows their password: the whole world is not needed to sign in."""
+    person = factories.person(factories.unit(), "officer", "officer-a")
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+def administrator(password: str = PASSWORD) -> Person:
+    person = factories.person(
+        factories.partner("exchange", PartnerKind.EXCHANGE), "administrator", "administrator"
+    )
+    person.set_password(password)
+    person.save()
+    return person
 
 
 def sign_in(password: str, username: str = "officer-a") -> Any:
@@ -84,9 +97,7 @@ def test_unknown_username_is_not_recorded(officer):
 
 
 def test_deactivated_person_cannot_sign_in(officer):
-    from partners.services import person_deactivate
-
-    person_deactivate(actor=SystemActor("tests"), person=officer)
+    people.person_deactivate(actor=SystemActor("tests"), username=officer.username)
     assert sign_in(PASSWORD).status_code == 401
 
 
@@ -100,10 +111,8 @@ def test_repeated_failures_lock_the_username_out(officer):
     assert AuditEvent.objects.filter(action=PartnerAction.SIGN_IN_LOCKED).exists()
 
 
-def test_session_sign_in_through_the_admin_is_audited(world):
-    world.administrator.set_password(PASSWORD)
-    world.administrator.save()
-    from django.test import Client
+def test_session_sign_in_through_the_admin_is_audited(db):
+    administrator()
 
     client = Client()
     response = client.post(
@@ -114,11 +123,7 @@ def test_session_sign_in_through_the_admin_is_audited(world):
     assert AuditEvent.objects.filter(action=PartnerAction.SIGN_IN, actor_id="person:administrator").exists()
 
 
-def test_non_administrators_cannot_use_the_admin(world):
-    world.officer_a.set_password(PASSWORD)
-    world.officer_a.save()
-    from django.test import Client
-
+def test_non_administrators_cannot_use_the_admin(officer):
     client = Client()
     client.post("/admin/login/", {"username": "officer-a", "password": PASSWORD})
     assert client.get("/admin/partners/partner/").status_code == 302
@@ -128,11 +133,10 @@ PHONE = "13800138000"
 
 
 @override_settings(AXES_ENABLE_ACCESS_FAILURE_LOG=True)
-def test_attempted_usernames_are_kept_by_axes_only_as_a_keyed_digest(world, officer):
+def test_attempted_usernames_are_kept_by_axes_only_as_a_keyed_digest(officer):
     sign_in("wrong", username=PHONE)
     Client().post("/admin/login/", {"username": PHONE, "password": "wrong", "next": "/admin/"})
-    world.administrator.set_password(PASSWORD)
-    world.administrator.save()
+    administrator()
     Client().post("/admin/login/", {"username": "administrator", "password": PASSWORD})
     digest = attempted_username_digest(None, {"username": PHONE})
     assert set(AccessAttempt.objects.values_list("username", flat=True)) == {digest}
@@ -144,9 +148,10 @@ def test_attempted_usernames_are_kept_by_axes_only_as_a_keyed_digest(world, offi
     assert digest != attempted_username_digest(None, {"username": "13800138001"})
 
 
-def test_lockout_still_counts_one_username_from_one_address(world, officer):
-    world.supervisor_a.set_password(PASSWORD)
-    world.supervisor_a.save()
+def test_lockout_still_counts_one_username_from_one_address(officer):
+    supervisor = factories.person(officer.partner, "supervisor", "supervisor-a")
+    supervisor.set_password(PASSWORD)
+    supervisor.save()
     statuses = [sign_in("wrong").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 401, 429]
     assert sign_in(PASSWORD).status_code == 429
@@ -162,9 +167,9 @@ def test_failed_sign_ins_from_an_address_do_not_stop_a_sign_out(officer):
 
 def test_sign_out_has_a_budget_of_its_own(officer, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "sign_in", "2/minute")
-    tokens = [services.token_issue(person=officer, password_hash=officer.password)[0] for _ in range(3)]
+    issued = [tokens.token_issue(actor=officer, password_hash=officer.password)[0] for _ in range(3)]
     assert [sign_in(PASSWORD).status_code for _ in range(3)] == [201, 201, 429]
-    for token in tokens:
+    for token in issued:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         assert client.delete(TOKEN).status_code == 204

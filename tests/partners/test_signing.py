@@ -22,9 +22,10 @@ from audit.choices import AuditAction, Outcome
 from audit.denials import AnonymousDenialThrottle
 from audit.models import AuditEvent
 from core.actors import SystemActor
-from partners import services
+from core.errors import Conflict
 from partners.audit_actions import PartnerAction
 from partners.choices import PartnerStatus
+from partners.services import keys, registry
 from tests.clients import SignedClient, signed_world_client
 
 SYSTEM = SystemActor("tests")
@@ -187,7 +188,7 @@ def test_bad_signatures_naming_a_real_key_id_stay_within_the_anonymous_budget(wo
 
 
 def test_revoked_key_is_refused_in_its_own_name(world):
-    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
+    keys.adapter_key_revoke(actor=SYSTEM, key_id=world.key_x.key.key_id)
     refused(signed_world_client(world.key_x).get(ME), "key_revoked")
     event = rejection("key_revoked")
     assert event.actor_partner == world.platform_x.code  # only its holder could sign this
@@ -197,7 +198,7 @@ def test_refusals_of_a_revoked_key_are_recorded_in_its_name_within_a_budget_per_
     """Whoever holds a leaked, revoked key must not be able to fill the log in its name."""
     rate = 5
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "revoked_key_denials", f"{rate}/minute")
-    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
+    keys.adapter_key_revoke(actor=SYSTEM, key_id=world.key_x.key.key_id)
     holder = signed_world_client(world.key_x)
     for _ in range(rate + 20):
         assert holder.get(ME).status_code == 401
@@ -210,7 +211,7 @@ def test_refusals_of_a_revoked_key_are_recorded_in_its_name_within_a_budget_per_
 
 
 def test_a_revoked_key_id_with_a_wrong_signature_looks_unknown(world):
-    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
+    keys.adapter_key_revoke(actor=SYSTEM, key_id=world.key_x.key.key_id)
     forged = SignedClient(world.key_x.key.key_id, signing.generate_private_key()).get(ME)
     unknown = SignedClient("0000000000000000", signing.generate_private_key()).get(ME)
     refused(forged, "signature_invalid")
@@ -219,7 +220,7 @@ def test_a_revoked_key_id_with_a_wrong_signature_looks_unknown(world):
 
 
 def test_a_replayed_request_of_a_revoked_key_is_anonymous(world, client):
-    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
+    keys.adapter_key_revoke(actor=SYSTEM, key_id=world.key_x.key.key_id)
     headers = signed(world, "GET", ME)
     refused(client.get(ME, headers=headers), "key_revoked")
     refused(client.get(ME, headers=headers), "signature_replayed")
@@ -408,34 +409,34 @@ def test_a_request_signed_by_the_library_alone_is_accepted(world, client):
 
 def test_suspended_partner_is_refused_then_restored(world):
     client = signed_world_client(world.key_x)
-    services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.SUSPENDED)
+    registry.partner_set_status(actor=SYSTEM, code=world.platform_x.code, status=PartnerStatus.SUSPENDED)
     response = client.get(ME)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "partner_suspended"
     denial = AuditEvent.objects.filter(action=AuditAction.REQUEST_DENIED).latest("id")
     assert denial.actor_partner == world.platform_x.code
-    services.partner_set_status(actor=SYSTEM, partner=world.platform_x, status=PartnerStatus.ACTIVE)
+    registry.partner_set_status(actor=SYSTEM, code=world.platform_x.code, status=PartnerStatus.ACTIVE)
     assert client.get(ME).status_code == 200
 
 
 def test_two_keys_rotate_and_a_third_is_refused(world):
     partner_made = signing.generate_private_key()
-    second = services.adapter_key_create(
-        actor=SYSTEM, partner=world.platform_x, public_key=signing.public_key_text(partner_made)
+    second = keys.adapter_key_create(
+        actor=SYSTEM, partner_code=world.platform_x.code, public_key=signing.public_key_text(partner_made)
     )
     assert SignedClient(second.key_id, partner_made).get(ME).status_code == 200
     assert signed_world_client(world.key_x).get(ME).status_code == 200
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         world.adapter_key(world.platform_x)
-    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
+    keys.adapter_key_revoke(actor=SYSTEM, key_id=world.key_x.key.key_id)
     world.adapter_key(world.platform_x)
 
 
 def test_a_revoked_public_key_cannot_be_registered_again(world):
-    services.adapter_key_revoke(actor=SYSTEM, key=world.key_x.key)
-    with pytest.raises(services.Conflict):
-        services.adapter_key_create(
-            actor=SYSTEM, partner=world.platform_x, public_key=world.key_x.key.public_key
+    keys.adapter_key_revoke(actor=SYSTEM, key_id=world.key_x.key.key_id)
+    with pytest.raises(Conflict):
+        keys.adapter_key_create(
+            actor=SYSTEM, partner_code=world.platform_x.code, public_key=world.key_x.key.public_key
         )
 
 

@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from core.actors import SystemActor
-from partners import services
 from partners.audit_actions import PartnerAction
 from partners.models import Enrolment, Person
+from partners.services import people
 from tests.clients import token_client
 
 SYSTEM = SystemActor("tests")
@@ -30,14 +30,14 @@ def enrol(username: str, code: str) -> Any:
 
 
 def another_administrator(world: Any) -> Person:
-    person, _ = services.person_create(
-        actor=SYSTEM, partner=world.exchange, username="second-admin", role="administrator"
+    person, _ = people.person_create(
+        actor=SYSTEM, partner_code=world.exchange.code, username="second-admin", role="administrator"
     )
     return person
 
 
 def test_the_administrators_half_alone_does_not_enrol_and_the_supervisor_witnesses_once(world):
-    first_half = services.person_enrolment_reset(actor=world.administrator, person=world.officer_a)
+    first_half = people.person_enrolment_reset(actor=world.administrator, username=world.officer_a.username)
     assert enrol("officer-a", first_half).status_code == 400
     stored = Enrolment.objects.filter(person=world.officer_a).values().get()
     assert first_half not in str(stored)
@@ -62,7 +62,9 @@ def test_the_administrators_half_alone_does_not_enrol_and_the_supervisor_witness
 
 def test_without_a_supervisor_the_witness_is_another_administrator_never_the_maker(world):
     other = another_administrator(world)
-    first_half = services.person_enrolment_reset(actor=world.administrator, person=world.operator_bank)
+    first_half = people.person_enrolment_reset(
+        actor=world.administrator, username=world.operator_bank.username
+    )
     for not_the_witness in (world.administrator, world.supervisor_a, world.auditor):
         response = token_client(not_the_witness).post(witness_url(world.operator_bank))
         assert response.status_code in (403, 404)
@@ -76,8 +78,8 @@ def test_without_a_supervisor_the_witness_is_another_administrator_never_the_mak
 def test_the_maker_is_never_the_witness_even_when_another_administrator_made_the_person(world):
     """A person created in the admin by one administrator: only another one witnesses."""
     other = another_administrator(world)
-    newcomer, first_half = services.person_create(
-        actor=other, partner=world.exchange, username="third-admin", role="administrator"
+    newcomer, first_half = people.person_create(
+        actor=other, partner_code=world.exchange.code, username="third-admin", role="administrator"
     )
     assert token_client(other).post(witness_url(newcomer)).status_code == 404
     response = token_client(world.administrator).post(witness_url(newcomer))
@@ -86,24 +88,26 @@ def test_the_maker_is_never_the_witness_even_when_another_administrator_made_the
 
 
 def test_a_code_made_at_the_shell_is_whole_and_has_nothing_to_witness(world):
-    code = services.person_enrolment_reset(actor=SYSTEM, person=world.officer_a)
+    code = people.person_enrolment_reset(actor=SYSTEM, username=world.officer_a.username)
     assert token_client(world.supervisor_a).post(witness_url(world.officer_a)).status_code == 404
     assert enrol("officer-a", code).status_code == 204
 
 
 def test_a_reset_takes_back_a_half_not_yet_released(world):
-    services.person_enrolment_reset(actor=world.administrator, person=world.officer_a)
-    released = services.person_enrolment_witness(actor=world.supervisor_a, person=world.officer_a)
-    first_half = services.person_enrolment_reset(actor=world.administrator, person=world.officer_a)
+    people.person_enrolment_reset(actor=world.administrator, username=world.officer_a.username)
+    released = people.person_enrolment_witness(actor=world.supervisor_a, username=world.officer_a.username)
+    first_half = people.person_enrolment_reset(actor=world.administrator, username=world.officer_a.username)
     assert enrol("officer-a", first_half + released).status_code == 400
-    new_half = services.person_enrolment_witness(actor=world.supervisor_a, person=world.officer_a)
+    new_half = people.person_enrolment_witness(actor=world.supervisor_a, username=world.officer_a.username)
     assert new_half != released
     assert enrol("officer-a", first_half + new_half).status_code == 204
 
 
 def test_an_administrator_witnesses_in_the_admin_with_the_half_in_the_page(world):
     other = another_administrator(world)
-    first_half = services.person_enrolment_reset(actor=world.administrator, person=world.operator_bank)
+    first_half = people.person_enrolment_reset(
+        actor=world.administrator, username=world.operator_bank.username
+    )
     client = Client()
     client.force_login(other, backend="django.contrib.auth.backends.ModelBackend")
     response = client.post(

@@ -72,4 +72,22 @@ class ProbeAdapterKey(models.Model):
         return f"adapter key {self.pk}"
 
 
-PROBE_MODELS: list[type[models.Model]] = [ProbeAccount, ProbePhone, ProbeAdapterKey]
+class ProbeIdentifier(models.Model):
+    """A column whose kind is each row's own (`kind_field`), as a query's subject or a finding."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=[(Kind.ACCOUNT, "Account"), (Kind.PHONE, "Phone")])
+    value = EncryptedTextField(kind_field="kind")
+    value_index = BlindIndexField(source="value")
+
+    objects: models.Manager[ProbeIdentifier] = models.Manager()
+
+    class Meta:
+        app_label = "privacy_probe"
+        apps = probe_apps
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
+PROBE_MODELS: list[type[models.Model]] = [ProbeAccount, ProbePhone, ProbeAdapterKey, ProbeIdentifier]

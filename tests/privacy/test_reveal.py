@@ -59,7 +59,7 @@ def test_a_purpose_is_required(world: World) -> None:
 
 def test_suspended_units_and_inactive_people_may_not_reveal(world: World) -> None:
     account = ProbeAccount.objects.create(number=ACCOUNT)
-    world.unit_a.status = PartnerStatus.SUSPENDED
+    world.officer_a.partner.status = PartnerStatus.SUSPENDED  # the unit as the officer holds it
     with pytest.raises(RevealDenied):
         reveal_field(actor=world.officer_a, obj=account, field_name="number", purpose="case 17")
     world.officer_b.is_active = False

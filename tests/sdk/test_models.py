@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from afx_sdk import Answer, AnswerResult, AnswerStatus, MalformedMessage, OrderLookup, Query
+from afx_sdk import Answer, AnswerStatus, MalformedMessage, OrderLookup, OrderLookupResult, Query
 from tests.sdk.conftest import query_json
 
-RESULT = AnswerResult(
+RESULT = OrderLookupResult(
     bank="中国银行",
     account_number="6216613743478780711",
     holder_name="丁俊燕",
@@ -57,7 +57,7 @@ def test_order_lookup_input():
     [Answer.answered(RESULT), Answer.not_found(reason="No order with this number."), Answer.failed()],
 )
 def test_answer_round_trip(answer):
-    assert Answer.from_json(answer.to_json()) == answer
+    assert Answer.from_json(answer.to_json(), OrderLookupResult) == answer
 
 
 def test_answer_json_matches_the_contract():
@@ -80,7 +80,7 @@ def test_answer_status_and_result_agree():
     with pytest.raises(MalformedMessage):
         Answer(AnswerStatus.NOT_FOUND, RESULT)
     with pytest.raises(MalformedMessage, match="status"):
-        Answer.from_json({"status": "maybe", "result": None})
+        Answer.from_json({"status": "maybe", "result": None}, OrderLookupResult)
 
 
 def test_repr_leaves_out_personal_data():

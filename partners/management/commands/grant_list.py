@@ -2,8 +2,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from partners import selectors
 from partners.management.base import RegistryCommand
-from partners.models import Grant
 
 
 class Command(RegistryCommand):
@@ -11,7 +11,7 @@ class Command(RegistryCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
-        grants = Grant.objects.select_related("group", "permission", "content_object").order_by("id")
+        grants = selectors.grant_list(actor=self.actor).order_by("id")
         self.table(
             ["ID", "UNIT", "PARTNER", "KIND", "EXPIRES", "STATE", "LEGAL_BASIS"],
             [

@@ -3,8 +3,8 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from afx_sdk.signing import read_key_argument
-from partners import services
 from partners.management.base import RegistryCommand
+from partners.services import keys
 
 
 class Command(RegistryCommand):
@@ -12,6 +12,7 @@ class Command(RegistryCommand):
         "Register an adapter's Ed25519 public key for a partner and print its key id. The partner makes "
         "the pair with `python -m afx_sdk.keygen` and keeps the private key: AFX never holds one."
     )
+    not_found = "No partner with that code."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("partner", help="The partner's code.")
@@ -27,9 +28,9 @@ class Command(RegistryCommand):
             public_key = read_key_argument(options["public_key"]).strip()
         except OSError as error:
             raise CommandError(f"Cannot read the public key file: {error.strerror}.") from None
-        key = services.adapter_key_create(
+        key = keys.adapter_key_create(
             actor=self.actor,
-            partner=self.partner(options["partner"]),
+            partner_code=options["partner"],
             public_key=public_key,
             label=options["label"],
         )

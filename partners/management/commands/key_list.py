@@ -1,7 +1,7 @@
 from typing import Any
 
+from partners import selectors
 from partners.management.base import RegistryCommand
-from partners.models import AdapterKey
 
 
 class Command(RegistryCommand):
@@ -20,6 +20,6 @@ class Command(RegistryCommand):
                     k.public_key or "-",
                     k.label or "-",
                 ]
-                for k in AdapterKey.objects.select_related("partner")
+                for k in selectors.adapter_key_list(actor=self.actor)
             ],
         )

@@ -2,9 +2,10 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from partners import services
-from partners.choices import Delivery, PartnerKind, RequestKind
+from core import request_kinds
+from partners.choices import Delivery, PartnerKind
 from partners.management.base import RegistryCommand
+from partners.services import registry
 
 
 class Command(RegistryCommand):
@@ -18,10 +19,10 @@ class Command(RegistryCommand):
         parser.add_argument("--kind", required=True, choices=PartnerKind.values)
         parser.add_argument("--delivery", default="", choices=["", *Delivery.values])
         parser.add_argument("--webhook-url", default="")
-        parser.add_argument("--answers", nargs="*", default=[], choices=RequestKind.values)
+        parser.add_argument("--answers", nargs="*", default=[], choices=request_kinds.names())
 
     def handle(self, *args: Any, **options: Any) -> None:
-        partner = services.partner_create(
+        partner = registry.partner_create(
             actor=self.actor,
             code=options["code"],
             name=options["name"],

@@ -1,7 +1,7 @@
 from typing import Any
 
+from partners import selectors
 from partners.management.base import RegistryCommand
-from partners.models import Partner
 
 
 class Command(RegistryCommand):
@@ -12,6 +12,6 @@ class Command(RegistryCommand):
             ["CODE", "KIND", "STATUS", "DELIVERY", "ANSWERS", "NAME"],
             [
                 [p.code, p.kind, p.status, p.delivery or "-", ",".join(p.answers) or "-", p.name]
-                for p in Partner.objects.all()
+                for p in selectors.partner_list(actor=self.actor)
             ],
         )

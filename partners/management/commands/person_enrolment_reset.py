@@ -1,10 +1,9 @@
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from partners import services
 from partners.management.base import RegistryCommand
-from partners.models import Person
+from partners.services import people
 
 
 class Command(RegistryCommand):
@@ -12,14 +11,12 @@ class Command(RegistryCommand):
         "Start a person's enrolment over (lost password or code): their password stops working, every "
         "token they hold is revoked, and a new enrolment code is printed once for them to enrol with."
     )
+    not_found = "No person with that username."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        person = Person.objects.filter(username=options["username"]).first()
-        if person is None:
-            raise CommandError(f"No person named {options['username']!r}.")
-        code = services.person_enrolment_reset(actor=self.actor, person=person)
-        self.stdout.write(self.style.SUCCESS(f"Enrolment of {person.username} started over."))
+        code = people.person_enrolment_reset(actor=self.actor, username=options["username"])
+        self.stdout.write(self.style.SUCCESS(f"Enrolment of {options['username']} started over."))
         self.enrolment_code(code)

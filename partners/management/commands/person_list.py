@@ -1,7 +1,7 @@
 from typing import Any
 
+from partners import selectors
 from partners.management.base import RegistryCommand
-from partners.models import Person
 
 
 class Command(RegistryCommand):
@@ -12,6 +12,6 @@ class Command(RegistryCommand):
             ["USERNAME", "PARTNER", "ROLE", "ACTIVE"],
             [
                 [p.username, p.partner.code, p.role, "yes" if p.is_active else "no"]
-                for p in Person.objects.select_related("partner")
+                for p in selectors.person_list(actor=self.actor)
             ],
         )

@@ -1,0 +1,155 @@
+"""Partners: registering one, and suspending or reactivating it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from audit.choices import Outcome
+from audit.services import event_record
+from core import request_kinds
+from core.actors import Actor
+from core.errors import Conflict, Invalid
+from partners.access import access_partner_by_code, require_registry_writer
+from partners.audit_actions import PartnerAction
+from partners.choices import ANSWERING_KINDS, Delivery, PartnerKind, PartnerStatus
+from partners.models import Partner
+
+
+def _validate_reachability(kind: str, delivery: str, webhook_url: str, answers: Iterable[str]) -> list[str]:
+    """The request kinds an answering partner answers, checked with how it is reached.
+
+    An answering partner may answer no kind yet: a bank is registered, keyed and reachable
+    before AFX carries a kind that banks answer.
+    """
+    answers = sorted(set(answers))
+    if kind not in ANSWERING_KINDS:
+        if delivery or webhook_url or answers:
+            raise Invalid(
+                "Only banks, payment platforms and telecom operators answer requests.", code="not_answering"
+            )
+        return []
+    allowed = request_kinds.answerable_by(kind)
+    unknown = [a for a in answers if a not in allowed]
+    if unknown:
+        raise Invalid(
+            "This kind of partner cannot answer these request kinds.",
+            fields={"answers": [f"A {kind} answers: {', '.join(sorted(allowed)) or 'no kind yet'}."]},
+        )
+    if delivery not in Delivery.values:
+        raise Invalid(
+            "An answering partner is reached by push or pull.", fields={"delivery": ["push or pull"]}
+        )
+    if delivery == Delivery.PUSH and not webhook_url:
+        raise Invalid("A push partner needs a webhook URL.", fields={"webhook_url": ["Required for push."]})
+    if delivery == Delivery.PULL and webhook_url:
+        raise Invalid("A pull partner has no webhook URL.", fields={"webhook_url": ["Only for push."]})
+    if webhook_url and not webhook_url.startswith("https://") and not settings.AFX_ALLOW_HTTP_WEBHOOKS:
+        # The push body carries what is asked about: it travels only over TLS.
+        raise Invalid("A webhook must use HTTPS.", fields={"webhook_url": ["Must start with https://."]})
+    return answers
+
+
+def _validate_formats(input_formats: dict[str, str]) -> dict[str, str]:
+    for name, pattern in input_formats.items():
+        try:
+            re.compile(pattern)
+        except re.error:
+            raise Invalid(
+                "Not a regular expression.", fields={"input_formats": [f"{name}: invalid."]}
+            ) from None
+    return input_formats
+
+
+def partner_create(
+    *,
+    actor: Actor | None,
+    code: str,
+    name: str,
+    kind: str,
+    delivery: str = "",
+    webhook_url: str = "",
+    answers: Iterable[str] = (),
+    input_formats: dict[str, str] | None = None,
+) -> Partner:
+    """Register a partner and the group its grants are given to.
+
+    `input_formats` maps an input name to the regular expression its values must match at this
+    partner (e.g. a platform's order numbers), checked before a query is accepted.
+    """
+    require_registry_writer(actor)
+    if kind not in PartnerKind.values:
+        raise Invalid("Unknown partner kind.", fields={"kind": [f"One of: {', '.join(PartnerKind.values)}."]})
+    answered = _validate_reachability(kind, delivery, webhook_url, answers)
+    with transaction.atomic():
+        if Partner.objects.filter(code=code).exists():
+            raise Conflict("A partner with this code exists.", fields={"code": ["Already taken."]})
+        group = Group.objects.create(name=f"partner:{code}")
+        partner = Partner(
+            code=code,
+            name=name,
+            kind=kind,
+            delivery=delivery,
+            webhook_url=webhook_url,
+            answers=answered,
+            input_formats=_validate_formats(input_formats or {}),
+            group=group,
+        )
+        partner.full_clean(exclude=["group"])
+        partner.save()
+        event_record(
+            actor=actor,
+            action=PartnerAction.PARTNER_CREATED,
+            target=partner,
+            details={"code": code, "kind": kind, "delivery": delivery, "answers": answered},
+        )
+        return partner
+
+
+class ExchangeNotSuspendable(Conflict):
+    code = "exchange_not_suspendable"
+    audited = True  # `partner_set_status` records the refusal before raising it
+
+
+def partner_set_status(*, actor: Actor | None, code: str, status: str) -> Partner:
+    """Suspend or reactivate a partner; a suspension stops its traffic at the next request.
+
+    The exchange itself (kind `exchange`) is never suspended: administrators belong to it, so
+    its suspension would lock every one of them out of the API and the admin, leaving only a
+    shell command to undo it. The refusal is recorded, and committed, before it is raised.
+    """
+    found = access_partner_by_code(actor=actor, code=code)
+    if status not in PartnerStatus.values:
+        raise Invalid("Unknown status.", fields={"status": [f"One of: {', '.join(PartnerStatus.values)}."]})
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=found.pk)
+        if not (status == PartnerStatus.SUSPENDED and partner.kind == PartnerKind.EXCHANGE):
+            return _partner_status_change(actor, partner, status)
+        event_record(
+            actor=actor,
+            action=PartnerAction.PARTNER_SUSPENDED,
+            outcome=Outcome.DENIED,
+            target=partner,
+            details={"code": partner.code, "reason": ExchangeNotSuspendable.code},
+        )
+    raise ExchangeNotSuspendable(
+        "The exchange itself cannot be suspended: its administrators would be locked out."
+    )
+
+
+def _partner_status_change(actor: Actor | None, partner: Partner, status: str) -> Partner:
+    if partner.status == status:
+        return partner
+    partner.status = status
+    partner.save(update_fields=["status", "updated_at"])
+    action = (
+        PartnerAction.PARTNER_SUSPENDED
+        if status == PartnerStatus.SUSPENDED
+        else PartnerAction.PARTNER_REACTIVATED
+    )
+    event_record(actor=actor, action=action, target=partner, details={"code": partner.code})
+    return partner
