@@ -72,6 +72,17 @@ def role_of(actor: object) -> str | None:
     return str(actor.role)  # type: ignore[attr-defined]
 
 
+def acting_role(actor: object) -> str | None:
+    """The role of an actor who may act on case data now: authenticated, not a deactivated
+    person, and of a partner that is not suspended. Suspension and deactivation stop a
+    person's or an adapter's acts wherever they are made, not only at the API's door."""
+    role = role_of(actor)
+    if role is None or not getattr(actor, "is_active", True):
+        return None
+    partner = getattr(actor, "partner", None)
+    return role if partner is not None and partner.is_active else None
+
+
 def is_police(actor: object) -> bool:
     """An officer or supervisor of a police unit: the only ones who work on cases and see plaintext."""
     return role_of(actor) in POLICE_ROLES

@@ -20,8 +20,9 @@ from uuid import UUID
 
 from audit.access import access_object
 from audit.denials import denial_record
-from core.actors import Actor, is_police
+from core.actors import Actor, acting_role
 from core.errors import Forbidden
+from core.roles import POLICE_ROLES
 from partners.models import Person
 
 from .models import Case, Query
@@ -40,7 +41,7 @@ def access_query_by_id(actor: Actor, query_id: UUID | str, action: str) -> Query
 
 def police_only(actor: Actor, message: str) -> None:
     """Refuse anyone but police an act that names no object: `Forbidden`, audited once, here."""
-    if is_police(actor):
+    if acting_role(actor) in POLICE_ROLES:
         return
     denial_record(actor=actor, details={"status": 403, "code": Forbidden.code, "reason": "role"})
     refusal = Forbidden(message)

@@ -8,6 +8,7 @@ exist for that actor (`exchange.access` answers it with the not-found of a missi
 - An answering partner's adapter views and answers the queries addressed to its partner;
   its operators view them. Neither ever sees a query the gateway did not send (refused, or
   awaiting approval).
+- A deactivated person, or anyone of a suspended partner, reaches nothing (`acting_role`).
 - Auditors view every case and query (masked) and act on none.
 - Administrators run the registry and reach no case data at all; nor does the system
   (`SystemActor`), which acts only on rows it already holds (a delivery, an expiry).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from core.actors import Actor, role_of
+from core.actors import Actor, acting_role
 from core.roles import POLICE_ROLES, Role
 from partners.querysets import CHANGE, VIEW
 
@@ -31,7 +32,7 @@ __all__ = ["ANSWER", "CHANGE", "REVEAL", "VIEW", "CaseQuerySet", "QueryQuerySet"
 
 class CaseQuerySet(models.QuerySet):
     def restrict(self, actor: Actor, action: str = VIEW) -> CaseQuerySet:
-        role = role_of(actor)
+        role = acting_role(actor)
         if role in POLICE_ROLES and action in (VIEW, CHANGE):
             return self.filter(unit_id=actor.partner.pk)
         if role == Role.AUDITOR and action == VIEW:
@@ -41,7 +42,7 @@ class CaseQuerySet(models.QuerySet):
 
 class QueryQuerySet(models.QuerySet):
     def restrict(self, actor: Actor, action: str = VIEW) -> QueryQuerySet:
-        role = role_of(actor)
+        role = acting_role(actor)
         if role in POLICE_ROLES and action in (VIEW, REVEAL):
             return self.filter(case__unit_id=actor.partner.pk)
         if (role == Role.ADAPTER and action in (VIEW, ANSWER)) or (role == Role.OPERATOR and action == VIEW):

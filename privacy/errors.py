@@ -30,3 +30,6 @@ class PlaintextWriteRefused(PrivacyError, TypeError):
 
 class RevealDenied(PrivacyError, PermissionDenied):
     """The actor may not see this plaintext (role, missing purpose, or a secret)."""
+
+    # The reveal records its refusal field by field before raising it.
+    audited = True

@@ -12,7 +12,7 @@ from core import request_kinds
 from exchange.choices import FraudType, QueryStatus, RevealPurpose
 from exchange.kinds import spec_of
 from exchange.models import Case, Query
-from exchange.services.queries import MAX_BATCH
+from exchange.services.queries import MAX_BATCH, MAX_DEADLINE_SECONDS, MIN_DEADLINE_SECONDS
 from privacy.choices import Kind
 from privacy.serializers import MaskedField
 
@@ -68,8 +68,8 @@ class QueryInputSerializer(serializers.Serializer):
     partner = serializers.SlugField(max_length=40)
     input = serializers.JSONField()
     deadline_seconds = serializers.IntegerField(
-        min_value=5,
-        max_value=7 * 24 * 3600,
+        min_value=MIN_DEADLINE_SECONDS,
+        max_value=MAX_DEADLINE_SECONDS,
         required=False,
         help_text="Default: the kind's (30 s for lookups).",
     )

@@ -16,19 +16,18 @@ from exchange.models import Query
 
 from .push import SYSTEM
 
+# Open, or still waiting for a supervisor: a query nobody approved in time expires too.
+EXPIRABLE = OPEN_QUERY_STATUSES | {QueryStatus.AWAITING_APPROVAL}
+
 
 def expire_overdue_queries() -> int:
-    """Close every open query past its deadline as `expired`, saying why."""
+    """Close every open or unapproved query past its deadline as `expired`, saying why."""
     now = timezone.now()
     expired = 0
-    overdue = Query.objects.filter(status__in=OPEN_QUERY_STATUSES, deadline__lte=now).values_list(
-        "pk", flat=True
-    )
+    overdue = Query.objects.filter(status__in=EXPIRABLE, deadline__lte=now).values_list("pk", flat=True)
     for query_id in list(overdue[:1000]):
         with transaction.atomic():
-            query = (
-                Query.objects.select_for_update().filter(pk=query_id, status__in=OPEN_QUERY_STATUSES).first()
-            )
+            query = Query.objects.select_for_update().filter(pk=query_id, status__in=EXPIRABLE).first()
             if query is None:
                 continue
             query.reason = _expiry_reason(query)
@@ -45,6 +44,8 @@ def expire_overdue_queries() -> int:
 
 
 def _expiry_reason(query: Query) -> str:
+    if query.status == QueryStatus.AWAITING_APPROVAL:
+        return "not_approved"
     if query.delivery_attempts == 0:
         return "never_delivered"
     return query.reason or "no_answer_before_deadline"  # e.g. webhook_unreachable

@@ -33,6 +33,8 @@ from partners.models import Partner
 from partners.selectors import grants_active_for
 
 MAX_BATCH = 1000
+MIN_DEADLINE_SECONDS = 5
+MAX_DEADLINE_SECONDS = 7 * 24 * 3600
 
 
 class CaseClosed(Conflict):
@@ -57,6 +59,14 @@ class Submission:
     partner: str
     input: Any
     deadline_seconds: int | None = None
+
+    def __post_init__(self) -> None:
+        seconds = self.deadline_seconds
+        if seconds is not None and not MIN_DEADLINE_SECONDS <= seconds <= MAX_DEADLINE_SECONDS:
+            raise Invalid(
+                "The deadline is out of range.",
+                fields={"deadline_seconds": [f"From {MIN_DEADLINE_SECONDS} to {MAX_DEADLINE_SECONDS}."]},
+            )
 
 
 def _partner_and_spec(actor: Actor, submission: Submission) -> tuple[Partner, KindSpec]:
@@ -190,17 +200,27 @@ def query_submit_batch(
     """
     if len(submissions) > MAX_BATCH:
         raise Invalid(f"At most {MAX_BATCH} queries at once.", fields={"queries": [f"At most {MAX_BATCH}."]})
+    # Cases are reached before the batch's transaction, so a denial is committed whatever
+    # becomes of the batch.
+    reached = [item if isinstance(item, DomainError) else _reach_case(actor, item) for item in submissions]
     results = []
     with transaction.atomic():
-        for index, submission in enumerate(submissions):
-            if isinstance(submission, DomainError):
-                results.append(BatchItemResult(index=index, error=submission))
+        for index, (submission, case) in enumerate(zip(submissions, reached, strict=True)):
+            if isinstance(case, DomainError):
+                results.append(BatchItemResult(index=index, error=case))
                 continue
+            assert isinstance(submission, Submission)
             try:
-                case = access_case_by_id(actor, submission.case_id, CHANGE)
                 with transaction.atomic():
                     query, refusal = _submit_one(actor, case, submission)
                 results.append(BatchItemResult(index=index, query=query, error=refusal))
             except DomainError as error:
                 results.append(BatchItemResult(index=index, error=error))
     return results
+
+
+def _reach_case(actor: Actor, submission: Submission) -> Case | DomainError:
+    try:
+        return access_case_by_id(actor, submission.case_id, CHANGE)
+    except DomainError as error:
+        return error

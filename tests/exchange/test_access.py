@@ -18,6 +18,7 @@ from exchange.audit_actions import ExchangeAction
 from exchange.delivery.inbox import inbox_lease
 from exchange.models import Case, Query
 from exchange.services import cases, disclosure, queries
+from partners.identity import AdapterPrincipal
 from tests import factories
 from tests.clients import token_client
 from tests.exchange.conftest import answer
@@ -138,3 +139,25 @@ def test_no_object_permission_is_answered_by_has_perm_even_for_an_active_grant(w
     name = f"{permission.content_type.app_label}.{permission.codename}"
     assert world.grant_a_x.expires_at > timezone.now()
     assert world.officer_a.has_perm(name, world.platform_x) is False
+
+
+def test_a_deactivated_officer_closes_nothing_and_a_suspended_units_officer_files_nothing(world):
+    """Deactivation and suspension stop acts in the services, not only at the API's door."""
+    world.officer_a.is_active = False
+    world.officer_a.save(update_fields=["is_active"])
+    with pytest.raises(NotFound):
+        cases.case_close(actor=world.officer_a, case_id=world.case_a.pk)
+    assert Case.objects.get(pk=world.case_a.pk).is_open
+    world.supervisor_a.partner.status = "suspended"
+    world.supervisor_a.partner.save(update_fields=["status"])
+    with pytest.raises(NotFound):
+        queries.query_submit(actor=world.supervisor_a, submission=_into_case_a(world))
+    assert Query.objects.filter(case=world.case_a).count() == 1
+
+
+def test_a_suspended_partners_adapter_leases_nothing(world):
+    adapter = AdapterPrincipal(key=world.key_x.key)
+    adapter.partner.status = "suspended"
+    adapter.partner.save(update_fields=["status"])
+    assert inbox_lease(adapter=adapter, limit=10) == []
+    assert Query.objects.get(pk=world.query_a.pk).status == "pending"

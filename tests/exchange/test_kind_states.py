@@ -77,5 +77,16 @@ def test_a_kind_that_needs_approval_starts_waiting_and_is_not_delivered(
     answered = signed_world_client(world.key_x).post(
         f"/api/v1/adapter/queries/{pulled.pk}/answer/", ANSWER, format="json"
     )
-    assert answered.status_code in (404, 410)
+    assert answered.status_code == 404  # never sent: the partner does not know it exists
     assert Query.objects.get(pk=pulled.pk).status == QueryStatus.AWAITING_APPROVAL
+
+
+def test_a_query_nobody_approved_in_time_expires_saying_so(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(OrderLookup, "needs_approval", True)
+    waiting = factories.query(world.officer_a, world.case_a, world.platform_x, order_number="PX0000000003")
+    Query.objects.filter(pk=waiting.pk).update(deadline=timezone.now())
+    assert expire_overdue_queries() == 1
+    expired = Query.objects.get(pk=waiting.pk)
+    assert (expired.status, expired.reason) == (QueryStatus.EXPIRED, "not_approved")
