@@ -33,12 +33,15 @@ def access_object(
     model: type[M],
     action: str,
     queryset: models.QuerySet[M] | None = None,
+    audit_id_field: str = "pk",
     **lookup: Any,
 ) -> M:
     """The object `lookup` names, if `actor` may do `action` to it; else `NotFound`, audited.
 
     `queryset` narrows or prepares the read (`select_related`, `select_for_update`); it must
     be of `model` and offer `restrict(actor, action)`, as every restricted model does.
+    `audit_id_field` names the column a denial names the object by, for a model whose key is
+    itself a secret (a sign-in token's key is its digest).
     """
     source = queryset if queryset is not None else model._default_manager.all()
     case_field = getattr(model, "audit_case_field", None)
@@ -48,7 +51,7 @@ def access_object(
     except (ValueError, DjangoValidationError, DataError):
         found = None  # a value no key can hold (not a UUID, a NUL byte on PostgreSQL): missing
     except ObjectDoesNotExist:
-        columns = ["pk", case_field] if case_field else ["pk"]
+        columns = [audit_id_field, case_field] if case_field else [audit_id_field]
         found = model._default_manager.filter(**lookup).values_list(*columns).first()
     denial_record(
         actor=actor,

@@ -92,7 +92,14 @@ def access_grant_by_id(*, actor: Actor | None, grant_id: int, action: str = CHAN
 def access_token_by_digest(*, actor: Actor | None, digest: str) -> AuthToken:
     """A sign-in token, to end it: the holder's own, or anyone's for a registry writer."""
     tokens = TokenQuerySet(model=AuthToken).select_related("user")
-    return access_object(actor=actor, model=AuthToken, action=CHANGE, queryset=tokens, digest=digest)
+    return access_object(
+        actor=actor,
+        model=AuthToken,
+        action=CHANGE,
+        queryset=tokens,
+        audit_id_field="token_key",
+        digest=digest,
+    )
 
 
 def refuse_as_missing(*, actor: Actor | None, target: models.Model, reason: str) -> NotFound:
