@@ -126,7 +126,7 @@ def _adapter_auth(gateway: LiveGateway) -> SignedRequests:
     """A new key pair for SwiftPay (a pull platform, so the inbox answers); AFX gets the public half."""
     private_key = signing.generate_private_key()
     printed = gateway.manage(
-        "key_create", "swiftpay", "--label", "fuzz", "--public-key", signing.public_key_text(private_key)
+        "key_create", "swiftpay", "--label", "fuzz", f"--public-key={signing.public_key_text(private_key)}"
     )
     key_id = next(line.split("=", 1)[1] for line in printed.split() if line.startswith("AFX_KEY_ID="))
     return SignedRequests(key_id.strip(), private_key)

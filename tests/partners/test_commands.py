@@ -115,7 +115,9 @@ def test_key_create_requires_a_public_key_and_never_makes_a_pair(world):
     public_key = signing.public_key_text(signing.generate_private_key())
     printed = dict(
         line.strip().split("=", 1)
-        for line in run("key_create", "bank", "--label", "rotation", "--public-key", public_key).splitlines()
+        for line in run(
+            "key_create", "bank", "--label", "rotation", f"--public-key={public_key}"
+        ).splitlines()
         if "=" in line
     )
     assert set(printed) == {"AFX_KEY_ID"}
@@ -131,7 +133,7 @@ def test_key_create_requires_a_public_key_and_never_makes_a_pair(world):
 
 def test_key_create_registers_a_given_public_key_and_prints_no_private_key(world, tmp_path):
     public_key = signing.public_key_text(signing.generate_private_key())
-    output = run("key_create", "bank", "--public-key", public_key)
+    output = run("key_create", "bank", f"--public-key={public_key}")
     assert "AFX_PRIVATE_KEY" not in output
     assert AdapterKey.objects.get(public_key=public_key).partner == world.bank
     key_file = tmp_path / "adapter.pub"

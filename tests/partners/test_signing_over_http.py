@@ -62,7 +62,7 @@ def gateway(tmp_path_factory) -> Iterator[Gateway]:
     _manage(env, "migrate", "--verbosity", "0")
     _manage(env, "partner_create", "plat", "Plat", "--kind", "payment_platform", "--delivery", "pull")
     private_key = signing.generate_private_key()  # made here, playing the partner
-    registered = _manage(env, "key_create", "plat", "--public-key", signing.public_key_text(private_key))
+    registered = _manage(env, "key_create", "plat", f"--public-key={signing.public_key_text(private_key)}")
     printed = dict(line.strip().split("=", 1) for line in registered.splitlines() if "=" in line)
     url = f"http://127.0.0.1:{free_port()}"
     server = subprocess.Popen(
