@@ -59,3 +59,15 @@ class RevealPurpose(models.TextChoices):
     TRACE_FUNDS = "trace_funds", "Follow the money to onward accounts"
     VICTIM_RETURN = "victim_return", "Return funds to the victim"
     EVIDENCE = "evidence", "Case file and court evidence"
+
+
+class HoldKind(models.TextChoices):
+    STOP_PAYMENT = "stop_payment", "Emergency stop-payment (48 hours)"
+    FREEZE = "freeze", "Freeze by decision (six months, renewable)"
+
+
+class HoldStatus(models.TextChoices):
+    ACTIVE = "active", "In force"
+    EXPIRED = "expired", "Expired at the end of its period"
+    RELEASED = "released", "Released"
+    REPLACED = "replaced", "Replaced by a freeze"

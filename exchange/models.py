@@ -20,8 +20,8 @@ from privacy.blind_index import NORMALISERS
 from privacy.choices import Kind
 from privacy.fields import BlindIndexField, EncryptedTextField
 
-from .choices import CaseStatus, FindingKind, FraudType, QueryStatus
-from .querysets import CaseQuerySet, QueryQuerySet
+from .choices import CaseStatus, FindingKind, FraudType, HoldKind, HoldStatus, QueryStatus
+from .querysets import CaseQuerySet, HoldQuerySet, QueryQuerySet, TraceQuerySet
 
 
 class Case(models.Model):
@@ -76,7 +76,9 @@ class Query(models.Model):
     (`partner_reason`); `reason` holds only the gateway's codes. `answer_digest` makes
     answers idempotent: the same answer again is a no-op, a different one a conflict.
     `status` moves only through `exchange.states.move`. `parent` is the query whose answer
-    led to this one (the next tier of a trace).
+    led to this one (the next tier of a trace), `trace` and `tier` where it stands in one.
+    Personal inputs beside the subject (a holder's name) are one encrypted document,
+    `personal_input`.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -91,6 +93,13 @@ class Query(models.Model):
     subject = EncryptedTextField(kind_field="subject_kind")
     subject_index = BlindIndexField(source="subject", db_index=True)
     params = models.JSONField(default=dict, blank=True, help_text="The kind's non-personal inputs.")
+    personal_input = EncryptedTextField(
+        kind=Kind.FREE_TEXT, null=True, blank=True, help_text="The kind's other personal inputs, as JSON."
+    )
+    trace = models.ForeignKey(
+        "Trace", null=True, blank=True, on_delete=models.PROTECT, related_name="queries"
+    )
+    tier = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Its tier in its trace.")
     status = models.CharField(max_length=20, choices=QueryStatus.choices, default=QueryStatus.PENDING)
     reason = models.CharField(max_length=200, blank=True, help_text="Why it was refused, failed or expired.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -125,6 +134,12 @@ class Query(models.Model):
 
     def set_answer_document(self, document: dict[str, Any]) -> None:
         self.answer = json.dumps(document, ensure_ascii=False)
+
+    def personal_input_document(self) -> dict[str, str]:
+        return {} if not self.personal_input else dict(json.loads(self.personal_input))
+
+    def set_personal_input_document(self, document: dict[str, str]) -> None:
+        self.personal_input = json.dumps(document, ensure_ascii=False) if document else None
 
 
 class Finding(models.Model):
@@ -171,3 +186,128 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"outbox {self.pk} for {self.query_id}"
+
+
+class Trace(models.Model):
+    """Following the money from one account, tier by tier, through the banks, for one case.
+
+    It starts from an answered lookup (`source_query`) or from an account given by the officer;
+    its queries (`queries`) carry it and their tier. It follows each onward transfer to the
+    account's bank, up to `max_tiers`, from `start_time`, at or above `min_amount`; with
+    `stop_payments` it asks a stop-payment on every account that still holds money. Its
+    accounts and transfers (`accounts`, `transfers`) are the fund-flow graph. It is running
+    while any of its queries is open; `finished_at` is set when the last one closes.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="traces")
+    started_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    source_query = models.ForeignKey(
+        Query, null=True, blank=True, on_delete=models.PROTECT, related_name="traces_started"
+    )
+    max_tiers = models.PositiveSmallIntegerField(default=5)
+    start_time = models.DateTimeField(null=True, blank=True)
+    min_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    stop_payments = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[Any] = TraceQuerySet.as_manager()
+    audit_case_field: ClassVar[str] = "case_id"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="trace_case_idx")]
+
+    def __str__(self) -> str:
+        return f"trace {self.id}"
+
+
+class TraceAccount(models.Model):
+    """An account met in a trace: a node of its graph, asked at most once (`unique`).
+
+    `bank` is the partner its number routes to, or empty with `unroutable_reason`; `query` the
+    account_transfers query asked of it, `stop_query` its stop-payment. `balance` and the
+    holder come from the bank's answer (the holder stays in the answer, encrypted).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    trace = models.ForeignKey(Trace, on_delete=models.PROTECT, related_name="accounts")
+    account = EncryptedTextField(kind=Kind.ACCOUNT)
+    account_index = BlindIndexField(source="account", db_index=False)
+    tier = models.PositiveSmallIntegerField()
+    bank = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unroutable_reason = models.CharField(max_length=40, blank=True)
+    stop_reason = models.CharField(max_length=40, blank=True, help_text="Why the trace went no further.")
+    query = models.ForeignKey(Query, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    stop_query = models.ForeignKey(Query, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["tier", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["trace", "account_index"], name="trace_account_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"account of {self.trace_id} at tier {self.tier}"
+
+
+class TraceTransfer(models.Model):
+    """A transfer a bank reported out of a trace's account: an edge of the graph; a cash
+    withdrawal has no `target`."""
+
+    trace = models.ForeignKey(Trace, on_delete=models.PROTECT, related_name="transfers")
+    source = models.ForeignKey(TraceAccount, on_delete=models.PROTECT, related_name="outgoing")
+    target = models.ForeignKey(
+        TraceAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="incoming"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    at = models.DateTimeField()
+    channel = models.CharField(max_length=30)
+    to_bank = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"transfer in {self.trace_id}"
+
+
+class Hold(models.Model):
+    """Money held on an account for a case: a stop-payment (48 hours from the bank's stop) or
+    a freeze (its decision's period, renewable), as the bank's answer established it.
+
+    `query` is the instruction that established it; `status` says whether it is in force,
+    ended by its expiry, released, or replaced by a freeze. `warned_at` marks the warning
+    sent before its end, so it is sent once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="holds")
+    query = models.OneToOneField(Query, on_delete=models.PROTECT, related_name="hold")
+    bank = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=HoldKind.choices)
+    account = EncryptedTextField(kind=Kind.ACCOUNT)
+    account_index = BlindIndexField(source="account", db_index=False)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    partial = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[Any] = HoldQuerySet.as_manager()
+    audit_case_field: ClassVar[str] = "case_id"
+
+    class Meta:
+        ordering = ["expires_at"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="hold_status_expiry_idx"),
+            models.Index(fields=["account_index", "case"], name="hold_account_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} hold {self.id} ({self.status})"

@@ -3,8 +3,8 @@
 `restrict(actor, action)` keeps what `actor` may do `action` to; everything else does not
 exist for that actor (`exchange.access` answers it with the not-found of a missing object).
 
-- Police (officers, supervisors) view and change their own unit's cases, and view and reveal
-  their own unit's queries.
+- Police (officers, supervisors) view and change their own unit's cases, traces and holds,
+  and view, reveal and change (cancel) their own unit's queries; only supervisors approve.
 - An answering partner's adapter views and answers the queries addressed to its partner;
   its operators view them. Neither ever sees a query the gateway did not send (refused, or
   awaiting approval).
@@ -26,24 +26,53 @@ from .choices import NOT_SENT_STATUSES
 
 REVEAL = "reveal"  # read a query's plaintext, for a purpose
 ANSWER = "answer"  # lease a query from the inbox, record its answer
+APPROVE = "approve"  # let a query that waits for a supervisor leave, or reject it
 
-__all__ = ["ANSWER", "CHANGE", "REVEAL", "VIEW", "CaseQuerySet", "QueryQuerySet"]
+__all__ = [
+    "ANSWER",
+    "APPROVE",
+    "CHANGE",
+    "REVEAL",
+    "VIEW",
+    "CaseQuerySet",
+    "HoldQuerySet",
+    "QueryQuerySet",
+    "TraceQuerySet",
+]
 
 
-class CaseQuerySet(models.QuerySet):
-    def restrict(self, actor: Actor, action: str = VIEW) -> CaseQuerySet:
+class _UnitScopedQuerySet(models.QuerySet):
+    """Rows of one unit's cases: its police view and change them, auditors view them."""
+
+    unit_field = "case__unit_id"
+
+    def restrict(self, actor: Actor, action: str = VIEW) -> models.QuerySet:
         role = acting_role(actor)
         if role in POLICE_ROLES and action in (VIEW, CHANGE):
-            return self.filter(unit_id=actor.partner.pk)
+            return self.filter(**{self.unit_field: actor.partner.pk})
         if role == Role.AUDITOR and action == VIEW:
             return self.all()
         return self.none()
 
 
+class CaseQuerySet(_UnitScopedQuerySet):
+    unit_field = "unit_id"
+
+
+class TraceQuerySet(_UnitScopedQuerySet):
+    pass
+
+
+class HoldQuerySet(_UnitScopedQuerySet):
+    pass
+
+
 class QueryQuerySet(models.QuerySet):
     def restrict(self, actor: Actor, action: str = VIEW) -> QueryQuerySet:
         role = acting_role(actor)
-        if role in POLICE_ROLES and action in (VIEW, REVEAL):
+        if (role in POLICE_ROLES and action in (VIEW, REVEAL, CHANGE)) or (
+            role == Role.SUPERVISOR and action == APPROVE
+        ):
             return self.filter(case__unit_id=actor.partner.pk)
         if (role == Role.ADAPTER and action in (VIEW, ANSWER)) or (role == Role.OPERATOR and action == VIEW):
             return self.filter(partner_id=actor.partner.pk).exclude(status__in=NOT_SENT_STATUSES)

@@ -61,8 +61,13 @@ def grant_form_for(request: HttpRequest) -> type[GroupObjectPermissionsForm]:
         legal_basis = forms.CharField(max_length=300, required=False)
 
         def get_obj_perms_field_choices(self) -> list[tuple[str, str]]:
-            """The request kinds registered now, not every permission of the model."""
-            return [(send_codename(name), label) for name, label in request_kinds.choices()]
+            """The request kinds registered now that this partner answers, not every permission
+            of the model."""
+            return [
+                (send_codename(name), label)
+                for name, label in request_kinds.choices()
+                if name in self.obj.answers
+            ]
 
         def save_obj_perms(self) -> None:
             chosen = set(self.cleaned_data[self.get_obj_perms_field_name()])

@@ -42,6 +42,16 @@ class Partner(models.Model):
     input_formats = models.JSONField(
         default=dict, blank=True, help_text="Regular expressions inputs must match, by input name."
     )
+    bins = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="A bank's card-number prefixes (BINs): accounts that start with one are routed to it.",
+    )
+    stop_payment_needs_approval = models.BooleanField(
+        default=False,
+        help_text="A police unit's emergency policy: whether its stop-payments wait for a supervisor. "
+        "By default they leave at once, as the 2016 rules on emergency stop-payment intend.",
+    )
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="partner")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -231,3 +241,35 @@ class Grant(GroupObjectPermissionBase):
 
     def is_active_at(self, moment: datetime) -> bool:
         return self.expires_at > moment
+
+
+class UnitSigningKey(models.Model):
+    """A police unit's own Ed25519 key, which signs the instructions it orders (stop-payments,
+    freezes), so a bank can prove which unit ordered one without trusting the transport.
+
+    The gateway holds the private key encrypted, as the unit's electronic seal held on its
+    behalf, and signs with it only for a query of that unit; the public key is published to
+    partners at `/api/v1/signing-keys/`. A unit has one active key; a replaced key stays
+    published (`retired_at` set) so instructions signed before still verify.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    unit = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="signing_keys")
+    key_id = models.CharField(max_length=64, unique=True, help_text="The public key's fingerprint.")
+    public_key = models.CharField(max_length=64, unique=True, help_text="base64url of the raw public key.")
+    private_key = EncryptedTextField(kind=Kind.SECRET)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit__code", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(retired_at__isnull=True),
+                name="unit_one_active_signing_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code}/{self.key_id}"

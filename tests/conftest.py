@@ -15,6 +15,8 @@ from tests import factories
 from tests.clients import signed_world_client, token_client
 from tests.factories import HeldKey, adapter_key
 
+BANK_BIN = "622202"
+
 
 @dataclass
 class World:
@@ -60,8 +62,8 @@ def make_world() -> World:
     platform_y = factories.answering_partner(
         "platform-y", delivery=Delivery.PUSH, webhook_url="http://127.0.0.1:9/hook"
     )
-    # A bank answers no kind yet: it is registered and reachable, and may be asked nothing.
-    bank = factories.answering_partner("bank", kind=PartnerKind.BANK, answers=())
+    # A bank answering every bank kind for one card prefix; no unit holds a grant to it.
+    bank = factories.bank("bank", bins=(BANK_BIN,))
     oversight = factories.partner("oversight", PartnerKind.OVERSIGHT)
     exchange = factories.partner("exchange", PartnerKind.EXCHANGE)
     grant_a_x = factories.grant(unit_a, platform_x)

@@ -47,6 +47,7 @@ def answering_partner(
     delivery: str = Delivery.PULL,
     webhook_url: str = "",
     answers: tuple[str, ...] = (ORDER_LOOKUP,),
+    bins: tuple[str, ...] = (),
 ) -> Partner:
     """A partner that answers (a pull payment platform answering order lookups, unless told)."""
     return registry.partner_create(
@@ -57,6 +58,24 @@ def answering_partner(
         delivery=delivery,
         webhook_url=webhook_url,
         answers=answers,
+        bins=bins,
+    )
+
+
+# The kinds a bank answers, and a bank answering all of them for the card prefixes given.
+BANK_KINDS = ("account_transfers", "stop_payment", "freeze", "freeze_renew", "freeze_release")
+
+
+def bank(
+    code: str = "", *, bins: tuple[str, ...] = (), delivery: str = Delivery.PULL, webhook_url: str = ""
+) -> Partner:
+    return answering_partner(
+        code or _next("bank"),
+        kind=PartnerKind.BANK,
+        delivery=delivery,
+        webhook_url=webhook_url,
+        answers=BANK_KINDS,
+        bins=bins,
     )
 
 

@@ -49,6 +49,21 @@ class PersonalValue:
     kind: str
     revealed_as: str
     found: bool = False
+    # The list of objects of the answer it is a value of each item of (`transfers`), if any:
+    # masked in every item, found in every item, revealed as `<revealed_as>.<item index>`.
+    within: str | None = None
+
+    def read(self, document: dict[str, Any]) -> list[tuple[str, str]]:
+        """(name revealed as, value) for each string value of it in `document`."""
+        if self.within is None:
+            value = document.get(self.key)
+            return [(self.revealed_as, value)] if isinstance(value, str) else []
+        items = document.get(self.within)
+        return [
+            (f"{self.revealed_as}.{position}", item[self.key])
+            for position, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get(self.key), str)
+        ]
 
 
 class KindSpec:
@@ -63,6 +78,9 @@ class KindSpec:
     answer_schema: ClassVar[type[serializers.Serializer]]
     # The input value asked about: stored encrypted with a blind index (`Query.subject`).
     subject: ClassVar[PersonalValue]
+    # Other personal inputs (a holder's name on a stop-payment): stored encrypted together
+    # (`Query.personal_input`), masked on output, revealable; every other input is not personal.
+    input_values: ClassVar[tuple[PersonalValue, ...]] = ()
     # The personal values of an answer; every other answer value is not personal.
     answer_values: ClassVar[tuple[PersonalValue, ...]]
     # The kind's own audit actions (registered with `audit.vocabulary`), their traits, and
@@ -72,6 +90,18 @@ class KindSpec:
     submitted_action: ClassVar[str]
     default_deadline: ClassVar[timedelta]
     needs_approval: ClassVar[bool] = False
+    # An instruction a partner must be able to attribute to the ordering unit (a stop or a
+    # freeze): the partner receives it signed with the unit's own key (`exchange.instructions`).
+    signed_by_unit: ClassVar[bool] = False
+
+    def needs_approval_for(self, unit: Partner) -> bool:
+        """Whether a query of this kind from `unit` waits for a supervisor's approval."""
+        return self.needs_approval
+
+    def refusal(self, query: Query) -> str | None:
+        """A reason code to refuse `query` before it leaves (a third stop of one account), or
+        None; called with the case locked, so counts over the case's queries hold."""
+        return None
 
     def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
         """What an answer sets off, inside the answer's transaction: called once, when the
@@ -84,13 +114,22 @@ class KindSpec:
             problems.append(f"its subject {self.subject.key!r} is not an input")
         if self.subject.kind not in blind_index.NORMALISERS:
             problems.append(f"its subject's kind {self.subject.kind!r} cannot be searched")
+        input_fields = self.input_schema().fields
+        problems += [f"{v.key!r} is not an input" for v in self.input_values if v.key not in input_fields]
         answer_fields = self.answer_schema().fields
         for value in self.answer_values:
-            if value.key not in answer_fields:
+            fields: Mapping[str, Any] = answer_fields
+            if value.within is not None:
+                child = getattr(answer_fields.get(value.within), "child", None)
+                fields = getattr(child, "fields", {})
+            if value.key not in fields:
                 problems.append(f"{value.key!r} is not a value of its answer")
             if value.found and value.kind not in FindingKind.values:
                 problems.append(f"{value.key!r}: only {', '.join(FindingKind.values)} values are found")
-        names = [self.subject.revealed_as, *(value.revealed_as for value in self.answer_values)]
+        names = [
+            self.subject.revealed_as,
+            *(value.revealed_as for value in (*self.input_values, *self.answer_values)),
+        ]
         if len(set(names)) != len(names) or "partner_reason" in names:
             problems.append("two values are revealed under one name")
         if self.submitted_action not in self.actions.values:
@@ -112,18 +151,24 @@ class KindSpec:
             raise Invalid(INVALID_INPUT, fields=errors)
         return values
 
-    def split_input(self, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The value asked about (encrypted) and the other, non-personal inputs (JSON)."""
-        params = {k: (str(v) if v is not None else None) for k, v in values.items() if k != self.subject.key}
-        return str(values[self.subject.key]), params
+    def split_input(self, values: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """The value asked about, the non-personal inputs (JSON) and the other personal inputs
+        (stored encrypted together)."""
+        personal = {v.key for v in self.input_values}
+        rest = {k: (str(v) if v is not None else None) for k, v in values.items() if k != self.subject.key}
+        params = {k: v for k, v in rest.items() if k not in personal}
+        personal_values = {k: v for k, v in rest.items() if k in personal and v is not None}
+        return str(values[self.subject.key]), params, personal_values
 
     def wire_input(self, query: Query) -> dict[str, Any]:
-        """The input as the partner receives it: the subject in plaintext, with the rest."""
-        return {self.subject.key: query.subject, **query.params}
+        """The input as the partner receives it: the personal values in plaintext, with the rest."""
+        return {self.subject.key: query.subject, **query.personal_input_document(), **query.params}
 
     def masked_input(self, query: Query) -> dict[str, Any]:
-        """The input as people see it: the subject masked, with the rest."""
-        return {self.subject.key: mask(query.subject_kind, query.subject), **query.params}
+        """The input as people see it: the personal values masked, with the rest."""
+        kinds = {value.key: value.kind for value in self.input_values}
+        personal = {key: mask(kinds[key], value) for key, value in query.personal_input_document().items()}
+        return {self.subject.key: mask(query.subject_kind, query.subject), **personal, **query.params}
 
     # Answer
 
@@ -141,18 +186,26 @@ class KindSpec:
         document = query.answer_document()
         if document is None:
             return None
-        kinds = {value.key: value.kind for value in self.answer_values}
-        return {
-            key: mask(kinds[key], value) if key in kinds and isinstance(value, str) else value
-            for key, value in document.items()
+        return _masked(document, [value for value in self.answer_values if value.within is None]) | {
+            within: [_masked(item, values) if isinstance(item, dict) else item for item in items]
+            for within, values in self._nested_values().items()
+            if isinstance(items := document.get(within), list)
         }
+
+    def _nested_values(self) -> dict[str, list[PersonalValue]]:
+        nested: dict[str, list[PersonalValue]] = {}
+        for value in self.answer_values:
+            if value.within is not None:
+                nested.setdefault(value.within, []).append(value)
+        return nested
 
     def found_in(self, document: dict[str, Any]) -> list[tuple[str, str]]:
         """The identifiers an answer names, as (kind, value), each once."""
         found = [
-            (value.kind, document[value.key])
+            (value.kind, text)
             for value in self.answer_values
-            if value.found and isinstance(document.get(value.key), str)
+            if value.found
+            for _, text in value.read(document)
         ]
         return list(dict.fromkeys(found))
 
@@ -162,13 +215,32 @@ class KindSpec:
         """What a reveal of `query` hands out: its subject and the personal values of its answer."""
         subject = Revealable(self.subject.revealed_as, query.subject_kind, partial(getattr, query, "subject"))
         values = [subject]
+        personal_input = query.personal_input_document()
+        values += [
+            Revealable(value.revealed_as, value.kind, partial(personal_input.__getitem__, value.key))
+            for value in self.input_values
+            if value.key in personal_input
+        ]
         document = query.answer_document() or {}
         values += [
-            Revealable(value.revealed_as, value.kind, partial(document.__getitem__, value.key))
+            Revealable(name, value.kind, partial(_constant, text))
             for value in self.answer_values
-            if isinstance(document.get(value.key), str)
+            for name, text in value.read(document)
         ]
         return values
+
+
+def _constant(value: str) -> str:
+    return value
+
+
+def _masked(document: dict[str, Any], values: list[PersonalValue]) -> dict[str, Any]:
+    """`document` with each of `values` (the ones of its level) masked."""
+    kinds = {value.key: value.kind for value in values}
+    return {
+        key: mask(kinds[key], value) if key in kinds and isinstance(value, str) else value
+        for key, value in document.items()
+    }
 
 
 def _validated(

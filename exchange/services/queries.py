@@ -26,7 +26,7 @@ from exchange.audit_actions import ExchangeAction
 from exchange.choices import CaseStatus, QueryStatus
 from exchange.delivery.outbox import outbox_enqueue
 from exchange.kinds import KindSpec, spec_for
-from exchange.models import Case, Query
+from exchange.models import Case, Query, Trace
 from exchange.querysets import CHANGE
 from partners.choices import Delivery
 from partners.models import Partner
@@ -100,21 +100,42 @@ def _case_open_locked(case: Case) -> bool:
     return row is not None and row[0] == CaseStatus.OPEN
 
 
-def _refusal(actor: Actor, case_open: bool, partner: Partner, kind: str) -> DomainError | None:
+class RefusedByRule(Conflict):
+    """The kind's own rule refuses the query before it leaves (a third stop of one account);
+    its `code` is the rule's reason code."""
+
+
+def _refusal(
+    actor: Actor, case_open: bool, partner: Partner, spec: KindSpec, query: Query
+) -> DomainError | None:
     if not case_open:
         return CaseClosed("The case is closed; it accepts no new queries.")
     if not partner.is_active:
         return PartnerUnavailable("This partner is suspended; nothing can be sent to it.")
-    if not grants_active_for(unit=actor.partner, partner=partner, kind=kind).exists():
-        return NoGrant(f"Your unit holds no active grant to send {kind} requests to {partner.code}.")
+    if not grants_active_for(unit=actor.partner, partner=partner, kind=spec.name).exists():
+        return NoGrant(f"Your unit holds no active grant to send {spec.name} requests to {partner.code}.")
+    code = spec.refusal(query)
+    if code is not None:
+        refusal = RefusedByRule(f"The {spec.name} rules refuse this query ({code}).")
+        refusal.code = code
+        return refusal
     return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a query stands in a trace: the trace, its tier, and the query that led to it."""
+
+    trace: Trace
+    tier: int
+    parent: Query | None = None
 
 
 def _store(
     actor: Actor, case: Case, submission: Submission, partner: Partner, spec: KindSpec, values: dict[str, Any]
 ) -> Query:
     """The query, not yet saved: waiting for approval if its kind needs it, else pending."""
-    subject, params = spec.split_input(values)
+    subject, params, personal = spec.split_input(values)
     now = timezone.now()
     query = Query(
         case=case,
@@ -124,7 +145,7 @@ def _store(
         subject_kind=spec.subject.kind,
         subject=subject,
         params=params,
-        status=QueryStatus.AWAITING_APPROVAL if spec.needs_approval else QueryStatus.PENDING,
+        status=QueryStatus.AWAITING_APPROVAL if spec.needs_approval_for(case.unit) else QueryStatus.PENDING,
         created_at=now,
         deadline=now
         + (
@@ -133,12 +154,25 @@ def _store(
             else spec.default_deadline
         ),
     )
+    query.set_personal_input_document(personal)
     return query
 
 
-def _submit_one(actor: Actor, case: Case, submission: Submission) -> tuple[Query, DomainError | None]:
-    """Store one query into `case` (reached by the caller), as pending or as refused, with
-    its audit event and outbox row.
+def query_submit_placed(
+    *, actor: Actor, submission: Submission, placement: Placement | None = None
+) -> tuple[Query, DomainError | None]:
+    """One query sent on an officer's behalf by another service (a trace's next tier), inside
+    that service's transaction, `placement` putting it in a trace: the case is reached here,
+    and a refusal is returned, not raised, so the caller decides what follows it."""
+    case = access_case_by_id(actor, submission.case_id, CHANGE)
+    return _submit_one(actor, case, submission, placement)
+
+
+def _submit_one(
+    actor: Actor, case: Case, submission: Submission, placement: Placement | None = None
+) -> tuple[Query, DomainError | None]:
+    """Store one query into `case` (reached by the caller), as pending (or awaiting approval)
+    or as refused, with its audit event and outbox row.
 
     Invalid input raises (nothing is stored); a refusal is returned, not raised, so that the
     refused query commits with the rest of the caller's transaction.
@@ -146,7 +180,9 @@ def _submit_one(actor: Actor, case: Case, submission: Submission) -> tuple[Query
     partner, spec = _partner_and_spec(actor, submission)
     values = spec.validate_input(partner, submission.input)
     query = _store(actor, case, submission, partner, spec, values)
-    refusal = _refusal(actor, _case_open_locked(case), partner, spec.name)
+    if placement is not None:
+        query.trace, query.tier, query.parent = placement.trace, placement.tier, placement.parent
+    refusal = _refusal(actor, _case_open_locked(case), partner, spec, query)
     if refusal is not None:
         states.move(query, QueryStatus.REFUSED, at=query.created_at)
         query.reason = refusal.code

@@ -75,16 +75,19 @@ def partner_create(
     webhook_url: str = "",
     answers: Iterable[str] = (),
     input_formats: dict[str, str] | None = None,
+    bins: Iterable[str] = (),
 ) -> Partner:
     """Register a partner and the group its grants are given to.
 
     `input_formats` maps an input name to the regular expression its values must match at this
-    partner (e.g. a platform's order numbers), checked before a query is accepted.
+    partner (e.g. a platform's order numbers), checked before a query is accepted. A bank's
+    `bins` are the card-number prefixes it issues: accounts found in answers are routed by them.
     """
     require_registry_writer(actor)
     if kind not in PartnerKind.values:
         raise Invalid("Unknown partner kind.", fields={"kind": [f"One of: {', '.join(PartnerKind.values)}."]})
     answered = _validate_reachability(kind, delivery, webhook_url, answers)
+    prefixes = _validate_bins(kind, bins)
     with transaction.atomic():
         if Partner.objects.filter(code=code).exists():
             raise Conflict("A partner with this code exists.", fields={"code": ["Already taken."]})
@@ -97,6 +100,7 @@ def partner_create(
             webhook_url=webhook_url,
             answers=answered,
             input_formats=_validate_formats(input_formats or {}),
+            bins=prefixes,
             group=group,
         )
         partner.full_clean(exclude=["group"])
@@ -105,9 +109,22 @@ def partner_create(
             actor=actor,
             action=PartnerAction.PARTNER_CREATED,
             target=partner,
-            details={"code": code, "kind": kind, "delivery": delivery, "answers": answered},
+            details={"code": code, "kind": kind, "delivery": delivery, "answers": answered, "bins": prefixes},
         )
         return partner
+
+
+BIN = re.compile(r"[0-9]{4,10}")
+
+
+def _validate_bins(kind: str, bins: Iterable[str]) -> list[str]:
+    """A bank's card prefixes: 4 to 10 digits each, sorted, each once; nobody else has any."""
+    prefixes = sorted(set(bins))
+    if prefixes and kind != PartnerKind.BANK:
+        raise Invalid("Only a bank issues card numbers.", fields={"bins": ["Only for banks."]})
+    if not all(BIN.fullmatch(prefix) for prefix in prefixes):
+        raise Invalid("A BIN is 4 to 10 digits.", fields={"bins": ["4 to 10 digits each."]})
+    return prefixes
 
 
 class ExchangeNotSuspendable(Conflict):

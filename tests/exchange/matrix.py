@@ -1,6 +1,8 @@
 """Permission-matrix rows of the exchange's endpoints."""
 
 from tests.exchange.conftest import ANSWER
+from tests.exchange.matrix_holds import ROWS as HOLD_ROWS
+from tests.exchange.matrix_traces import ROWS as TRACE_ROWS
 from tests.permission_matrix import Row, every
 
 ADAPTERS = {"adapter_x": 403, "adapter_y": 403}
@@ -83,3 +85,5 @@ ROWS = [
     ),
     Row("signing-key-list", "GET", "/api/v1/signing-keys/", every(200)),  # public keys, public on purpose
 ]
+
+ROWS += [*TRACE_ROWS, *HOLD_ROWS]  # the traces' and the holds' rows, kept in files of their own

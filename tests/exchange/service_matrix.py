@@ -18,6 +18,8 @@ from exchange import selectors
 from exchange.delivery.inbox import inbox_lease
 from exchange.services import answers, cases, disclosure, queries
 from tests.exchange.conftest import ANSWER
+from tests.exchange.service_matrix_holds import ROWS as HOLD_ROWS
+from tests.exchange.service_matrix_traces import ROWS as TRACE_ROWS
 from tests.service_matrix import ServiceRow, every
 
 POLICE_A = ("officer_a", "supervisor_a")
@@ -99,6 +101,11 @@ ROWS = [
     ),
     ServiceRow("exchange.services.queries.query_submit_batch", _batch, reaching(*POLICE_A)),
     ServiceRow(
+        "exchange.services.queries.query_submit_placed",
+        lambda w, a: queries.query_submit_placed(actor=a, submission=_submission(w)),
+        reaching(*POLICE_A),
+    ),
+    ServiceRow(
         "exchange.services.answers.answer_record",
         lambda w, a: answers.answer_record(actor=a, query_id=w.query_a.pk, payload=ANSWER),
         reaching("adapter_x"),
@@ -143,3 +150,5 @@ ROWS = [
         "exchange.delivery.inbox.inbox_lease", lambda w, a: inbox_lease(adapter=a, limit=10), every("ok")
     ),
 ]
+
+ROWS += [*TRACE_ROWS, *HOLD_ROWS]  # the traces' and the holds' rows, kept in files of their own

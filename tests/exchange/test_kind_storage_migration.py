@@ -26,7 +26,8 @@ from privacy.choices import Kind
 from privacy.selectors import blind_index_filter
 
 BEFORE = [("gateway", "0002_query_partner_reason")]
-AFTER = [("gateway", "0003_generic_query_storage")]
+# Forward to the latest schema, which the current models read.
+AFTER = [("gateway", "0004_traces_and_holds")]
 ORDER = "PX20261121000000099"
 ACCOUNT = "6222020200112233445"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from rest_framework import serializers
+
+from exchange.kinds.fields import AccountNumberField
 
 
 class OrderLookupInput(serializers.Serializer):
@@ -18,18 +19,11 @@ class OrderLookupInput(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class AccountNumberField(serializers.RegexField):
-    """Digits, maybe grouped by spaces as printed; kept without the spaces."""
-
-    def to_representation(self, value: Any) -> str:
-        return str(value).replace(" ", "")
-
-
 class OrderLookupAnswer(serializers.Serializer):
     """The bank account the platform paid the money into."""
 
     bank = serializers.CharField(max_length=100)
-    account_number = AccountNumberField(r"^[0-9 ]{8,30}$", max_length=30)
+    account_number = AccountNumberField()
     holder_name = serializers.CharField(max_length=100)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     paid_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -1,0 +1,39 @@
+"""Freeze: the formal follow-up of a stop-payment, under a freeze decision, for up to six months.
+
+A supervisor of the unit approves it (never the officer who asked); the bank answers frozen,
+partially frozen (less than asked was there) or refused. A freeze replaces the stop-payments
+of its account in its case, runs for its decision's period and is renewed (`freeze_renew`)
+or lifted (`freeze_release`); the gateway keeps its term (`exchange.holds`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from exchange.kinds.base import KindSpec, PersonalValue
+from partners.choices import PartnerKind
+from privacy.choices import Kind
+
+from .audit_actions import TRAITS, FreezeAction
+from .schemas import FreezeAnswer, FreezeInput
+
+
+class Freeze(KindSpec):
+    name = "freeze"
+    label = "Freeze by decision (six months, renewable)"
+    answered_by = frozenset({PartnerKind.BANK.value})
+    input_schema = FreezeInput
+    answer_schema = FreezeAnswer
+    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
+    input_values = (PersonalValue("holder_name", Kind.NAME, revealed_as="holder_name"),)
+    answer_values = ()
+    actions = FreezeAction
+    traits = TRAITS
+    submitted_action = FreezeAction.FREEZE_REQUESTED
+    # Counted from the supervisor's approval: a day to approve, then an hour for the bank.
+    default_deadline = timedelta(hours=24)
+    needs_approval = True
+    signed_by_unit = True
+
+
+SPEC = Freeze()

@@ -1,0 +1,32 @@
+"""Freeze renewal: another period for a freeze of the case in force on the account, approved by a
+supervisor; refused before it leaves when no such freeze is in force."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from exchange.kinds.base import KindSpec, PersonalValue
+from partners.choices import PartnerKind
+from privacy.choices import Kind
+
+from .audit_actions import TRAITS, FreezeRenewAction
+from .schemas import FreezeRenewAnswer, FreezeRenewInput
+
+
+class FreezeRenew(KindSpec):
+    name = "freeze_renew"
+    label = "Renew a freeze for another period"
+    answered_by = frozenset({PartnerKind.BANK.value})
+    input_schema = FreezeRenewInput
+    answer_schema = FreezeRenewAnswer
+    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
+    answer_values = ()
+    actions = FreezeRenewAction
+    traits = TRAITS
+    submitted_action = FreezeRenewAction.FREEZE_RENEWAL_REQUESTED
+    default_deadline = timedelta(hours=24)
+    needs_approval = True
+    signed_by_unit = True
+
+
+SPEC = FreezeRenew()

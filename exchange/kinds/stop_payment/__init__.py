@@ -1,0 +1,46 @@
+"""Emergency stop-payment: a bank stops payment out of an account for 48 hours, at once.
+
+The unit sends the account, the holder's name, and the amount and time of the transaction
+the money arrived with, signed with the unit's key; the bank checks all four against its
+records and stops at once if they match (answering the amount held and the moment), or
+says which did not match, or refuses with a reason. The 48 hours and the limit of two
+stops per account and case are the gateway's to keep (`exchange.holds`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from exchange.kinds.base import KindSpec, PersonalValue
+from partners.choices import PartnerKind
+from privacy.choices import Kind
+
+from .audit_actions import TRAITS, StopPaymentAction
+from .schemas import StopPaymentAnswer, StopPaymentInput
+
+if TYPE_CHECKING:
+    from partners.models import Partner
+
+
+class StopPayment(KindSpec):
+    name = "stop_payment"
+    label = "Emergency stop-payment (48 hours)"
+    answered_by = frozenset({PartnerKind.BANK.value})
+    input_schema = StopPaymentInput
+    answer_schema = StopPaymentAnswer
+    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
+    input_values = (PersonalValue("holder_name", Kind.NAME, revealed_as="holder_name"),)
+    answer_values = ()
+    actions = StopPaymentAction
+    traits = TRAITS
+    submitted_action = StopPaymentAction.STOP_PAYMENT_REQUESTED
+    default_deadline = timedelta(seconds=60)
+    signed_by_unit = True
+
+    def needs_approval_for(self, unit: Partner) -> bool:
+        """Out at once unless the unit's emergency policy asks for a supervisor first."""
+        return unit.stop_payment_needs_approval
+
+
+SPEC = StopPayment()
