@@ -150,15 +150,7 @@ def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> di
     if isinstance(http, str):
         with httpx.Client(base_url=http, timeout=timeout) as client:
             return fetch_gateway_keys(client)
-    _require_https(http.base_url)
-    try:
-        response = http.get(SIGNING_KEYS_PATH)
-    except httpx.RequestError as error:
-        raise GatewayUnavailable(
-            f"The gateway could not be reached: {type(error).__name__}.", code="unreachable"
-        ) from error
-    if response.is_error:
-        raise _error_from(response)
+    response = _published(http)
     try:
         published = [
             (str(item["key_id"]), signing.load_public_key(str(item["public_key"])))
@@ -172,6 +164,50 @@ def fetch_gateway_keys(http: httpx.Client | str, *, timeout: float = 10.0) -> di
     if any(key_id != signing.key_fingerprint(key) for key_id, key in published):
         raise ValueError("A published key's id is not its fingerprint: the gateway's keys are refused.")
     return dict(published)
+
+
+def fetch_unit_keys(
+    http: httpx.Client | str, *, timeout: float = 10.0
+) -> dict[str, tuple[str, Ed25519PublicKey]]:
+    """The police units' public keys, by key id, with the unit each belongs to: what a bank
+    verifies a stop-payment's or freeze's signed instruction with (`instructions.verify`).
+
+    From the same public list as `fetch_gateway_keys` (entries with `"use": "unit"` and
+    `"unit": <code>`), under the same rules: HTTPS except to loopback, and every key's id
+    its fingerprint, or the whole list is refused (ValueError). A retired unit key stays
+    listed, so instructions signed before a rotation still verify.
+    """
+    if isinstance(http, str):
+        with httpx.Client(base_url=http, timeout=timeout) as client:
+            return fetch_unit_keys(client)
+    response = _published(http)
+    try:
+        published = [
+            (str(item["key_id"]), str(item["unit"]), signing.load_public_key(str(item["public_key"])))
+            for item in response.json()
+            if item.get("use") == "unit" and item.get("algorithm") == signing.ALGORITHM
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise GatewayError(
+            "The signing keys are not a list of keys.", code="bad_response", status=response.status_code
+        ) from None
+    if any(key_id != signing.key_fingerprint(key) for key_id, _, key in published):
+        raise ValueError("A published key's id is not its fingerprint: the units' keys are refused.")
+    return {key_id: (unit, key) for key_id, unit, key in published}
+
+
+def _published(http: httpx.Client) -> httpx.Response:
+    """The response of `GET /api/v1/signing-keys/`, fetched over HTTPS (or from loopback)."""
+    _require_https(http.base_url)
+    try:
+        response = http.get(SIGNING_KEYS_PATH)
+    except httpx.RequestError as error:
+        raise GatewayUnavailable(
+            f"The gateway could not be reached: {type(error).__name__}.", code="unreachable"
+        ) from error
+    if response.is_error:
+        raise _error_from(response)
+    return response
 
 
 def _require_https(url: httpx.URL) -> None:

@@ -19,15 +19,22 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .signing import key_fingerprint
 
+if TYPE_CHECKING:
+    from .models import Query
+
 DOMAIN = b"afx-instruction-v1\n"
 SIGNED_FIELDS = ("id", "kind", "partner", "case_reference", "input", "created_at")
+INSTRUCTED_KINDS = frozenset({"stop_payment", "freeze", "freeze_renew", "freeze_release"})
+
+UnitKeys = Mapping[str, tuple[str, Ed25519PublicKey]]
+"""Key id to (unit code, public key), as `afx_sdk.client.fetch_unit_keys` returns them."""
 
 
 class InstructionError(ValueError):
@@ -52,13 +59,18 @@ def sign(message: Mapping[str, Any], unit: str, key: Ed25519PrivateKey) -> dict[
     }
 
 
-def verify(message: Mapping[str, Any], unit_keys: Mapping[str, tuple[str, Ed25519PublicKey]]) -> str:
-    """The code of the unit that signed `message`'s instruction, or raise `InstructionError`.
+def verify(message: Mapping[str, Any], unit_keys: UnitKeys, *, partner: str) -> str:
+    """The code of the unit that signed `message`'s instruction to `partner` (the verifier's own
+    code), or raise `InstructionError`.
 
-    `unit_keys` maps key ids to (unit code, public key), as the gateway publishes them; a key
-    id not in it, a key of another unit than the one named, a signature that does not verify,
-    or a message without an instruction is refused.
+    `unit_keys` maps key ids to (unit code, public key), as the gateway publishes them; an
+    instruction addressed to another partner, a key id not in it, a key of another unit than
+    the one named, a signature that does not verify, or a message without an instruction is
+    refused. A bank acts on an instruction once per query id (the SDK's `AnswerCache`), so a
+    copy delivered again is answered, not executed twice.
     """
+    if message.get("partner") != partner:
+        raise InstructionError("The instruction is addressed to another partner.")
     instruction = message.get("instruction")
     if not isinstance(instruction, Mapping):
         raise InstructionError("The query carries no signed instruction.")
@@ -75,3 +87,10 @@ def verify(message: Mapping[str, Any], unit_keys: Mapping[str, tuple[str, Ed2551
     except (binascii.Error, ValueError, InvalidSignature):
         raise InstructionError("The instruction's signature does not verify.") from None
     return unit
+
+
+def verify_query(query: Query, unit_keys: UnitKeys, *, partner: str) -> str:
+    """`verify` for a parsed `Query`: the message is rebuilt with `Query.to_json`, which gives
+    back every signed field as received (`created_at` in Python's ISO 8601 form, the form the
+    gateway sends)."""
+    return verify(query.to_json(), unit_keys, partner=partner)

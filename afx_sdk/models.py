@@ -77,7 +77,8 @@ R = TypeVar("R", bound=Result)
 @dataclass(frozen=True)
 class Query:
     """One request from the gateway. `input` depends on `kind`: read it with the kind's input
-    type (`afx_sdk.kinds.order_lookup.OrderLookup.from_query`)."""
+    type (`afx_sdk.kinds.order_lookup.OrderLookup.from_query`). `instruction` is the unit's
+    signature on a stop-payment or freeze (`afx_sdk.instructions.verify_query`), None otherwise."""
 
     id: str
     kind: str
@@ -86,10 +87,12 @@ class Query:
     input: Mapping[str, Any] = field(repr=False)
     deadline: datetime
     created_at: datetime
+    instruction: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @classmethod
     def from_json(cls, data: Any) -> Query:
         data = parse_mapping(data, "query")
+        instruction = data.get("instruction")
         return cls(
             id=parse_text(data, "id"),
             kind=parse_text(data, "kind"),
@@ -98,10 +101,11 @@ class Query:
             input=parse_mapping(data.get("input"), "input"),
             deadline=parse_datetime(data.get("deadline"), "deadline"),
             created_at=parse_datetime(data.get("created_at"), "created_at"),
+            instruction=None if instruction is None else parse_mapping(instruction, "instruction"),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        message: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind,
             "partner": self.partner,
@@ -110,6 +114,9 @@ class Query:
             "deadline": self.deadline.isoformat(),
             "created_at": self.created_at.isoformat(),
         }
+        if self.instruction is not None:
+            message["instruction"] = dict(self.instruction)
+        return message
 
 
 @dataclass(frozen=True)

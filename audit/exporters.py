@@ -19,6 +19,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db.models import QuerySet
 
+from core.spreadsheet import spreadsheet_safe
+
 from .canonical import EVENT_FIELDS
 from .head_signature import head_to_json, public_key_to_pem
 from .models import AuditEvent, SignedTreeHead
@@ -28,7 +30,6 @@ from .signing import key_id
 EXPORT_COLUMNS = ("leaf_index", *EVENT_FIELDS[:2], "created_at_us", *EVENT_FIELDS[2:])
 HEADS_FORMAT = "AFX-HEADS-v1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _record(row: Row, leaf_index: int | None) -> dict[str, Any]:
@@ -60,14 +61,7 @@ def events_csv(events: QuerySet[AuditEvent]) -> Iterator[str]:
     for row, leaf_index in rows_of(events):
         record = _record(row, leaf_index)
         record["details"] = _compact(record["details"])
-        yield line(_spreadsheet_safe(record[column]) for column in EXPORT_COLUMNS)
-
-
-def _spreadsheet_safe(value: object) -> object:
-    """Prefix text a spreadsheet would evaluate (OWASP CSV injection) with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
+        yield line(spreadsheet_safe(record[column]) for column in EXPORT_COLUMNS)
 
 
 def head_document(stored: SignedTreeHead) -> dict[str, Any]:

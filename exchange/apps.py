@@ -17,7 +17,10 @@ class ExchangeConfig(AppConfig):
 
         from . import kinds
         from .audit_actions import TRAITS, ExchangeAction
+        from .traces.audit_actions import TRAITS as TRACE_TRAITS
+        from .traces.audit_actions import TraceAction
 
         vocabulary.register(self.label, ExchangeAction, TRAITS)
+        vocabulary.register(f"{self.label}.traces", TraceAction, TRACE_TRAITS)
         # Each kind's package registers its name (core.request_kinds) and its audit actions.
         kinds.discover()

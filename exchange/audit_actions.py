@@ -20,9 +20,20 @@ class ExchangeAction(models.TextChoices):
     QUERY_EXPIRED = "query_expired", "Query expired"
     ANSWER_CONFLICT = "answer_conflict", "Conflicting answer refused"
     ACCOUNT_SEARCHED = "account_searched", "Account searched"
+    QUERY_APPROVED = "query_approved", "Query approved by a supervisor"
+    QUERY_REJECTED = "query_rejected", "Query rejected by a supervisor"
+    QUERY_CANCELLED = "query_cancelled", "Query cancelled"
+    HOLD_STARTED = "hold_started", "Hold started by the bank"
+    HOLD_REPLACED = "hold_replaced", "Stop-payment replaced by a freeze"
+    HOLD_RENEWED = "hold_renewed", "Freeze renewed"
+    HOLD_RELEASED = "hold_released", "Freeze released"
+    HOLD_EXPIRING = "hold_expiring", "Hold ends within six hours"
+    HOLD_EXPIRED = "hold_expired", "Hold expired"
+    HOLDS_VIEWED = "holds_viewed", "A case's holds viewed"
 
 
 TRAITS = {
     ExchangeAction.CASE_VIEWED: {Trait.CASE_ACCESS, Trait.PASSIVE},
     ExchangeAction.CASE_CLOSED: {Trait.CASE_CLOSE},
+    ExchangeAction.HOLDS_VIEWED: {Trait.CASE_ACCESS, Trait.PASSIVE},
 }

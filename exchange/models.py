@@ -209,6 +209,10 @@ class Trace(models.Model):
     start_time = models.DateTimeField(null=True, blank=True)
     min_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     stop_payments = models.BooleanField(default=False)
+    # How the money reached a start account the officer gave (not personal): the amount and
+    # time a tier-1 stop-payment cites; from a lookup, its order says them.
+    start_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    start_transaction_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -6,8 +6,8 @@ exist for that actor (`exchange.access` answers it with the not-found of a missi
 - Police (officers, supervisors) view and change their own unit's cases, traces and holds,
   and view, reveal and change (cancel) their own unit's queries; only supervisors approve.
 - An answering partner's adapter views and answers the queries addressed to its partner;
-  its operators view them. Neither ever sees a query the gateway did not send (refused, or
-  awaiting approval).
+  its operators view them. Neither ever sees a query the gateway did not send (refused,
+  awaiting approval, or cancelled before it left).
 - A deactivated person, or anyone of a suspended partner, reaches nothing (`acting_role`).
 - Auditors view every case and query (masked) and act on none.
 - Administrators run the registry and reach no case data at all; nor does the system
@@ -22,7 +22,7 @@ from core.actors import Actor, acting_role
 from core.roles import POLICE_ROLES, Role
 from partners.querysets import CHANGE, VIEW
 
-from .choices import NOT_SENT_STATUSES
+from .choices import NOT_SENT_STATUSES, QueryStatus
 
 REVEAL = "reveal"  # read a query's plaintext, for a purpose
 ANSWER = "answer"  # lease a query from the inbox, record its answer
@@ -75,7 +75,11 @@ class QueryQuerySet(models.QuerySet):
         ):
             return self.filter(case__unit_id=actor.partner.pk)
         if (role == Role.ADAPTER and action in (VIEW, ANSWER)) or (role == Role.OPERATOR and action == VIEW):
-            return self.filter(partner_id=actor.partner.pk).exclude(status__in=NOT_SENT_STATUSES)
+            return (
+                self.filter(partner_id=actor.partner.pk)
+                .exclude(status__in=NOT_SENT_STATUSES)
+                .exclude(status=QueryStatus.CANCELLED, dispatched_at__isnull=True)
+            )
         if role == Role.AUDITOR and action == VIEW:
             return self.all()
         return self.none()

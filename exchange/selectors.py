@@ -2,22 +2,33 @@
 
 Lists are what `restrict` leaves (empty for an actor who may see none); one object is
 reached through `exchange.access` (`NotFound`, audited, when out of scope). Reading one
-case is itself recorded (`CASE_VIEWED`): the anomaly reports count reads of case data.
+case is itself recorded (`CASE_VIEWED`), and so is reading or exporting a trace
+(`TRACE_VIEWED`, `TRACE_EXPORTED`): the anomaly reports count reads of case data.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 
+from audit.access import access_object
 from audit.services import event_record
 from core.actors import Actor
+from core.errors import Invalid
 
 from .access import access_case_by_id, access_query_by_id
 from .audit_actions import ExchangeAction
-from .models import Case, Query
+from .models import Case, Query, Trace
 from .querysets import VIEW
+from .traces.audit_actions import TraceAction
+from .traces.export import graph_csv, graph_document
+from .traces.graph import TraceGraph, trace_graph
+from .traces.progress import trace_settle
+
+EXPORT_FORMATS = ("json", "csv")
 
 
 def case_list(actor: Actor) -> QuerySet[Case]:
@@ -45,3 +56,36 @@ def query_list(actor: Actor, case_id: UUID | str | None = None, status: str | No
 def query_get(actor: Actor, query_id: UUID | str) -> Query:
     """One query the actor may see."""
     return access_query_by_id(actor, query_id, VIEW)
+
+
+def _trace_reached(actor: Actor, trace_id: UUID | str, action: str, **details: Any) -> TraceGraph:
+    """The trace's graph, its state brought up to date first (a query may have closed by
+    expiring, with no answer to settle it), its reading recorded against its case."""
+    trace = access_object(actor=actor, model=Trace, action=VIEW, pk=trace_id)
+    trace_settle(trace.pk)
+    trace.refresh_from_db(fields=["finished_at"])
+    graph = trace_graph(trace)
+    event_record(
+        actor=actor,
+        action=action,
+        target=trace,
+        case_id=str(trace.case_id),
+        details={"accounts": graph.accounts_found, "transfers": len(graph.edges), **details},
+    )
+    return graph
+
+
+def trace_get(actor: Actor, trace_id: UUID | str) -> TraceGraph:
+    """One trace the actor may see (police of its unit, auditors), as its state and graph."""
+    return _trace_reached(actor, trace_id, TraceAction.TRACE_VIEWED)
+
+
+def trace_export(actor: Actor, trace_id: UUID | str, export_format: str) -> str:
+    """The trace's graph for the case file, as JSON or CSV text (`EXPORT_FORMATS`); recorded
+    as an export, with its format."""
+    if export_format not in EXPORT_FORMATS:
+        raise Invalid("Unknown export format.", fields={"format": [f"One of {', '.join(EXPORT_FORMATS)}."]})
+    graph = _trace_reached(actor, trace_id, TraceAction.TRACE_EXPORTED, format=export_format)
+    if export_format == "csv":
+        return graph_csv(graph)
+    return json.dumps(graph_document(graph), ensure_ascii=False)

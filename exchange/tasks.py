@@ -5,7 +5,7 @@ Messages carry query ids only, never personal data.
 
 from celery import shared_task
 
-from exchange.delivery import expiry, outbox
+from exchange.delivery import expiry, hold_expiry, outbox
 
 
 @shared_task(name="gateway.relay_stale_outbox")
@@ -16,3 +16,10 @@ def relay_stale_outbox() -> int:
 @shared_task(name="gateway.expire_overdue_queries")
 def expire_overdue_queries() -> int:
     return expiry.expire_overdue_queries()
+
+
+@shared_task(name="gateway.sweep_holds")
+def sweep_holds() -> dict[str, int]:
+    """Warn of holds ending within six hours and expire those past their end (every minute)."""
+    result = hold_expiry.holds_sweep()
+    return {"warned": result.warned, "expired": result.expired}

@@ -45,10 +45,26 @@ class PartnerForm(forms.ModelForm):
     answers = forms.MultipleChoiceField(choices=request_kinds.choices, required=False)
     delivery = forms.ChoiceField(choices=[("", "-"), *Delivery.choices], required=False)
     webhook_url = forms.URLField(assume_scheme="https", required=False)
+    # A bank's card prefixes, typed as a list; `partner_create` validates them (4 to 10 digits).
+    bins = forms.CharField(
+        required=False, help_text="A bank's card-number prefixes (BINs), separated by commas or spaces."
+    )
 
     class Meta:
         model = Partner
-        fields = ["code", "name", "kind", "delivery", "webhook_url", "answers"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "delivery",
+            "webhook_url",
+            "answers",
+            "bins",
+            "stop_payment_needs_approval",
+        ]
+
+    def clean_bins(self) -> list[str]:
+        return self.cleaned_data["bins"].replace(",", " ").split()
 
 
 def grant_form_for(request: HttpRequest) -> type[GroupObjectPermissionsForm]:
@@ -115,7 +131,7 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Created through the service; afterwards only suspension and grants change it.
-        return ["code", "name", "kind", "status", "delivery", "webhook_url", "answers"] if obj else []
+        return ["code", "name", "kind", "status", "delivery", "webhook_url", "answers", "bins"] if obj else []
 
     def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
         if change:
@@ -129,6 +145,7 @@ class PartnerAdmin(NoDeleteMixin, GuardedModelAdmin):  # type: ignore[misc]
             delivery=obj.delivery,
             webhook_url=obj.webhook_url,
             answers=form.cleaned_data["answers"],
+            bins=form.cleaned_data["bins"],
         )
         if created is not None:
             obj.pk = created.pk

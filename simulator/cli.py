@@ -1,4 +1,8 @@
-"""`python -m simulator`: one simulated payment platform as its own process, in push or pull mode.
+"""`python -m simulator`: one simulated payment platform or bank as its own process, push or pull.
+
+A bank (`--partner bank-east`, `bank-river`, `bank-coast`) answers the banks' kinds from the
+seeded ledger (`simulator.ledger`) and verifies every instruction's unit signature with the
+units' keys fetched from `--gateway`'s `/signing-keys/` (again when an unknown key id comes).
 
 Pull mode signs with the adapter's key: `AFX_KEY_ID` and `AFX_PRIVATE_KEY` (or `--private-key
 @file`), best passed through the environment, where other users cannot read them from the
@@ -26,6 +30,7 @@ from afx_sdk import (
     PullLoop,
     PushReceiver,
     fetch_gateway_keys,
+    fetch_unit_keys,
     gateway_keys_from_text,
     serve,
     signing,
@@ -33,20 +38,28 @@ from afx_sdk import (
 )
 from afx_sdk.errors import GatewayError
 
+from .bank import BANK_KINDS, SimulatedBank, UnitKeyring
 from .dataset import DEFAULT_ORDERS, DEFAULT_SEED, SERIAL_SPACE, Dataset
+from .ledger import ledger
 from .platform import (
     Downtime,
+    FaultyHandler,
     OrderLookupHandler,
     PollingPausedWhileDown,
     answer_printer,
     unavailable_while_down,
 )
-from .tables import PLATFORMS
+from .tables import BANK_PARTNERS, PLATFORMS
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.splitlines()[0])
-    parser.add_argument("--partner", required=True, choices=sorted(PLATFORMS), help="the platform's code")
+    parser.add_argument(
+        "--partner",
+        required=True,
+        choices=sorted([*PLATFORMS, *BANK_PARTNERS]),
+        help="the platform's or bank's code",
+    )
     parser.add_argument("--mode", required=True, choices=("push", "pull"))
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
 
@@ -118,7 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per poll would drown the rest
-    handler = HandlerRegistry(
+    handler = bank_handler(args) if args.partner in BANK_PARTNERS else platform_handler(args)
+    downtime = Downtime(after=args.down_after, duration=args.down_for)
+    stop = stop_on_signals()
+    (run_push if args.mode == "push" else run_pull)(args, handler, downtime, stop)
+    return 0
+
+
+def platform_handler(args: argparse.Namespace) -> Handler:
+    return HandlerRegistry(
         {
             ORDER_LOOKUP: OrderLookupHandler(
                 Dataset(args.partner, seed=args.seed, orders=args.orders),
@@ -128,10 +149,26 @@ def main(argv: list[str] | None = None) -> int:
             )
         }
     )
-    downtime = Downtime(after=args.down_after, duration=args.down_for)
-    stop = stop_on_signals()
-    (run_push if args.mode == "push" else run_pull)(args, handler, downtime, stop)
-    return 0
+
+
+def bank_handler(args: argparse.Namespace) -> Handler:
+    """The bank over the ledger; the platforms' orders (its tier-1 statements) are scanned on a
+    background thread from the start, so the first stop-payment does not wait for the scan."""
+    bank = SimulatedBank(
+        args.partner,
+        ledger(args.seed),
+        UnitKeyring(lambda: fetch_unit_keys(args.gateway)),
+        seed=args.seed,
+        orders=args.orders,
+    )
+    threading.Thread(target=bank.warm, name="bank-statements", daemon=True).start()
+    faulty = FaultyHandler(
+        bank,
+        latency_seconds=args.latency_ms / 1000,
+        error_rate=args.error_rate,
+        rng=random.Random(args.seed),  # noqa: S311 - fault injection, not secrets
+    )
+    return HandlerRegistry(dict.fromkeys(BANK_KINDS, faulty))
 
 
 def run_push(args: argparse.Namespace, handler: Handler, downtime: Downtime, stop: threading.Event) -> None:

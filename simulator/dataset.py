@@ -36,14 +36,13 @@ CHINA_TIME = timezone(timedelta(hours=8))
 FIRST_PAYMENT = datetime(2024, 1, 1, tzinfo=CHINA_TIME)
 PAYMENT_SPAN_SECONDS = 548 * 24 * 3600  # 2024-01-01 to 2025-07-01
 ORDER_DIGITS = re.compile(r"[0-9]{17}")
+DOUBLED = {str(digit): (2 * digit) - 9 if digit > 4 else 2 * digit for digit in range(10)}
 
 
 def luhn_check_digit(digits: str) -> str:
     """The digit that makes `digits` + it pass the Luhn check (bank cards use the same rule)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
+    reverse = digits[::-1]  # from the right: the 1st, 3rd, ... digit is doubled (9 off past 9)
+    total = sum(map(DOUBLED.__getitem__, reverse[0::2])) + sum(map(int, reverse[1::2]))
     return str(-total % 10)
 
 
@@ -114,20 +113,38 @@ class Dataset:
         self._inverse = pow(self._multiplier, -1, SERIAL_SPACE)
         self._offset = rng.randrange(SERIAL_SPACE)
 
-    def order(self, index: int) -> Order:
+    def _payment(self, index: int) -> tuple[random.Random, int, datetime, Decimal]:
+        """Order `index`'s generator and its first draws: the payee's mule index, when, how much.
+
+        The payee comes first so that `payments_by_payee` draws only these three per order.
+        """
         rng = _rng("order", self.platform.code, self.seed, index)
+        payee = rng.randrange(MULE_ACCOUNTS)
         paid_at = FIRST_PAYMENT + timedelta(seconds=rng.randrange(PAYMENT_SPAN_SECONDS))
         # Log-normal around a few thousand yuan: mostly hundreds to tens of thousands.
         cents = min(max(int(rng.lognormvariate(math.log(300_000), 1.2)), 1_000), 100_000_000)
+        return rng, payee, paid_at, Decimal(cents).scaleb(-2)
+
+    def order(self, index: int) -> Order:
+        rng, payee, paid_at, amount = self._payment(index)
         serial = (self._multiplier * index + self._offset) % SERIAL_SPACE
         digits = f"{paid_at:%Y%m%d}{serial:08d}"
         return Order(
             number=self.platform.prefix + digits + luhn_check_digit(digits),
-            amount=Decimal(cents).scaleb(-2),
+            amount=amount,
             paid_at=paid_at,
             payer=_account(rng),
-            payee=mule_account(self.seed, rng.randrange(MULE_ACCOUNTS)),
+            payee=mule_account(self.seed, payee),
         )
+
+    def payments_by_payee(self) -> dict[int, list[tuple[datetime, Decimal]]]:
+        """Every order's payment (time, amount), by the payee's mule index: a bank's statement of
+        the credits into its tier-1 accounts. A full scan (about 6 µs an order); use `payments`."""
+        payments: dict[int, list[tuple[datetime, Decimal]]] = {}
+        for index in range(self.orders):
+            _, payee, paid_at, amount = self._payment(index)
+            payments.setdefault(payee, []).append((paid_at, amount))
+        return payments
 
     def lookup(self, order_number: str) -> Order | None:
         """The order with this number, or None if the number is malformed or unknown."""
@@ -152,6 +169,14 @@ class Dataset:
 @lru_cache(maxsize=16)
 def dataset(partner: str, seed: int = DEFAULT_SEED, orders: int = DEFAULT_ORDERS) -> Dataset:
     return Dataset(partner, seed=seed, orders=orders)
+
+
+@lru_cache(maxsize=16)
+def payments(
+    partner: str, seed: int = DEFAULT_SEED, orders: int = DEFAULT_ORDERS
+) -> dict[int, list[tuple[datetime, Decimal]]]:
+    """`Dataset.payments_by_payee`, computed once per (platform, seed, orders) in a process."""
+    return dataset(partner, seed, orders).payments_by_payee()
 
 
 def sample_order_numbers(

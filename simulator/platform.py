@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from afx_sdk import Answer, InboxClient, MalformedMessage, OrderLookup, OrderLookupResult, Query
+from afx_sdk import Answer, Handler, InboxClient, MalformedMessage, OrderLookup, OrderLookupResult, Query
 from afx_sdk.push import error_body
 
 from .dataset import Dataset
@@ -46,6 +46,23 @@ class OrderLookupHandler:
         except MalformedMessage:
             return Answer.failed(reason="The query's input is not a valid order lookup.")
         return self.dataset.answer(lookup.order_number)
+
+
+@dataclass
+class FaultyHandler:
+    """Any handler with the configured latency and error rate: the simulated banks' faults."""
+
+    handler: Handler
+    latency_seconds: float = 0.0
+    error_rate: float = 0.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def handle(self, query: Query) -> Answer:
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
+        if self.error_rate and self.rng.random() < self.error_rate:
+            raise SimulatedFault("Simulated back-office failure.")
+        return self.handler.handle(query)
 
 
 @dataclass

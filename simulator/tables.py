@@ -47,6 +47,24 @@ BANKS = (
     Bank("平安银行", "623058", 19),
 )
 
+# Which simulated AFX bank answers for which card prefixes: eleven of the twelve BINs, split among
+# the demo's three banks (the demo registers the same BINs). 平安银行 (623058) is left to no
+# partner, so a trace meets accounts it cannot route.
+BANK_PARTNERS = {
+    "bank-east": ("622202", "622848", "621661", "621700"),
+    "bank-river": ("622260", "621799", "622588", "622690"),
+    "bank-coast": ("622521", "622622", "622909"),
+}
+
+
+def bank_partner_of(account_number: str) -> str | None:
+    """The code of the AFX bank that issues this account number, or None (unroutable)."""
+    for partner, bins in BANK_PARTNERS.items():
+        if account_number.startswith(bins):
+            return partner
+    return None
+
+
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 )

@@ -200,6 +200,11 @@ class WireQuerySerializer(serializers.Serializer):
     input = serializers.DictField(help_text="The kind's input, its subject in plaintext.")
     deadline = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
+    instruction = serializers.DictField(
+        required=False,
+        help_text="Stops and freezes: {unit, key_id, signature}, the ordering unit's Ed25519 "
+        "signature over the instruction (afx_sdk.instructions).",
+    )
 
 
 class InboxOutputSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from partners.models import AdapterKey, Grant, Partner, Person
 class PartnerOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Partner
-        fields = ["code", "name", "kind", "status", "delivery", "answers", "created_at"]
+        fields = ["code", "name", "kind", "status", "delivery", "answers", "bins", "created_at"]
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):

@@ -247,6 +247,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 10},
     },
     "relay-stale-outbox": {"task": "gateway.relay_stale_outbox", "schedule": 5.0, "options": {"expires": 10}},
+    "sweep-holds": {"task": "gateway.sweep_holds", "schedule": 60.0, "options": {"expires": 60}},
 }
 
 LOGGING = {

@@ -13,6 +13,7 @@ from exchange import states
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import OPEN_QUERY_STATUSES, QueryStatus
 from exchange.models import Query
+from exchange.traces.progress import query_closed
 
 from .push import SYSTEM
 
@@ -39,6 +40,7 @@ def expire_overdue_queries() -> int:
                 case_id=str(query.case_id),
                 details={"reason": query.reason, "attempts": query.delivery_attempts},
             )
+            query_closed(query)
             expired += 1
     return expired
 

@@ -29,6 +29,7 @@ from exchange.choices import OPEN_QUERY_STATUSES, QueryStatus
 from exchange.models import Query
 from exchange.push_key import push_key_id, push_signing_key
 from exchange.services.answers import QueryClosed, answer_record
+from exchange.traces.progress import query_closed
 from exchange.wire import query_to_wire
 from partners.identity import AdapterPrincipal
 
@@ -179,3 +180,4 @@ def _fail(query: Query, reason: str) -> None:
             case_id=str(query.case_id),
             details={"reason": reason},
         )
+        query_closed(locked)

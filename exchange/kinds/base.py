@@ -100,7 +100,8 @@ class KindSpec:
 
     def refusal(self, query: Query) -> str | None:
         """A reason code to refuse `query` before it leaves (a third stop of one account), or
-        None; called with the case locked, so counts over the case's queries hold."""
+        None; called inside the submission's transaction: a kind that counts serializes its
+        own count (`exchange.holds` locks the account within the case)."""
         return None
 
     def on_answer(self, query: Query, answer: dict[str, Any]) -> None:

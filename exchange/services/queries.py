@@ -13,40 +13,28 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.choices import Outcome
 from audit.services import event_record
 from core.actors import Actor
-from core.errors import Conflict, DomainError, Forbidden, Invalid
+from core.errors import DomainError, Invalid
 from exchange import states
 from exchange.access import access_case_by_id, acting_person
 from exchange.audit_actions import ExchangeAction
-from exchange.choices import CaseStatus, QueryStatus
+from exchange.choices import QueryStatus
 from exchange.delivery.outbox import outbox_enqueue
 from exchange.kinds import KindSpec, spec_for
 from exchange.models import Case, Query, Trace
 from exchange.querysets import CHANGE
+from exchange.sending import sending_refusal
 from partners.choices import Delivery
 from partners.models import Partner
-from partners.selectors import grants_active_for
 
 MAX_BATCH = 1000
 MIN_DEADLINE_SECONDS = 5
 MAX_DEADLINE_SECONDS = 7 * 24 * 3600
-
-
-class CaseClosed(Conflict):
-    code = "case_closed"
-
-
-class NoGrant(Forbidden):
-    code = "no_grant"
-
-
-class PartnerUnavailable(Forbidden):
-    code = "partner_suspended"
 
 
 @dataclass(frozen=True)
@@ -83,43 +71,6 @@ def _partner_and_spec(actor: Actor, submission: Submission) -> tuple[Partner, Ki
     if partner is None or submission.kind not in partner.answers:
         raise Invalid("No partner with this code answers this kind.", fields={"partner": ["Not available."]})
     return partner, spec
-
-
-def _case_open_locked(case: Case) -> bool:
-    """Whether the case is open, read under a shared lock held to the end of the transaction.
-
-    `case_close` takes an exclusive lock, so a case closed at this moment cannot still take
-    this query; submissions share the lock, so they never wait for one another. (SQLite's
-    IMMEDIATE transactions serialize writers anyway.)
-    """
-    if connection.vendor != "postgresql":
-        return bool(Case.objects.filter(pk=case.pk, status=CaseStatus.OPEN).exists())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT status FROM gateway_case WHERE id = %s FOR SHARE", [case.pk])
-        row = cursor.fetchone()
-    return row is not None and row[0] == CaseStatus.OPEN
-
-
-class RefusedByRule(Conflict):
-    """The kind's own rule refuses the query before it leaves (a third stop of one account);
-    its `code` is the rule's reason code."""
-
-
-def _refusal(
-    actor: Actor, case_open: bool, partner: Partner, spec: KindSpec, query: Query
-) -> DomainError | None:
-    if not case_open:
-        return CaseClosed("The case is closed; it accepts no new queries.")
-    if not partner.is_active:
-        return PartnerUnavailable("This partner is suspended; nothing can be sent to it.")
-    if not grants_active_for(unit=actor.partner, partner=partner, kind=spec.name).exists():
-        return NoGrant(f"Your unit holds no active grant to send {spec.name} requests to {partner.code}.")
-    code = spec.refusal(query)
-    if code is not None:
-        refusal = RefusedByRule(f"The {spec.name} rules refuse this query ({code}).")
-        refusal.code = code
-        return refusal
-    return None
 
 
 @dataclass(frozen=True)
@@ -182,7 +133,7 @@ def _submit_one(
     query = _store(actor, case, submission, partner, spec, values)
     if placement is not None:
         query.trace, query.tier, query.parent = placement.trace, placement.tier, placement.parent
-    refusal = _refusal(actor, _case_open_locked(case), partner, spec, query)
+    refusal = sending_refusal(unit=actor.partner, case=case, partner=partner, spec=spec, query=query)
     if refusal is not None:
         states.move(query, QueryStatus.REFUSED, at=query.created_at)
         query.reason = refusal.code

@@ -124,6 +124,13 @@ def _validate_bins(kind: str, bins: Iterable[str]) -> list[str]:
         raise Invalid("Only a bank issues card numbers.", fields={"bins": ["Only for banks."]})
     if not all(BIN.fullmatch(prefix) for prefix in prefixes):
         raise Invalid("A BIN is 4 to 10 digits.", fields={"bins": ["4 to 10 digits each."]})
+    # One issuer per card number: a prefix inside another bank's would take its accounts, and
+    # the stops signed for them, to the wrong bank.
+    taken = [
+        p for bins_of in Partner.objects.exclude(bins=[]).values_list("bins", flat=True) for p in bins_of
+    ]
+    if any(new.startswith(old) or old.startswith(new) for new in prefixes for old in taken):
+        raise Conflict("A BIN overlaps another bank's.", fields={"bins": ["Overlaps another bank's BIN."]})
     return prefixes
 
 

@@ -27,7 +27,7 @@ from privacy.selectors import blind_index_filter
 
 BEFORE = [("gateway", "0002_query_partner_reason")]
 # Forward to the latest schema, which the current models read.
-AFTER = [("gateway", "0004_traces_and_holds")]
+AFTER = [("gateway", "0005_trace_start_transaction")]
 ORDER = "PX20261121000000099"
 ACCOUNT = "6222020200112233445"
 
@@ -72,7 +72,7 @@ def before_generic_storage(transactional_db: None) -> Iterator[tuple[Any, Partie
     try:
         yield _migrate(BEFORE), Parties(unit, platform, officer, case)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("gateway"))
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 def test_old_lookups_are_carried_to_the_generic_columns_and_back(before_generic_storage: Any) -> None:

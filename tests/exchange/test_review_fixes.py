@@ -15,6 +15,7 @@ from core.actors import SystemActor
 from core.errors import Invalid
 from exchange.delivery.push import push_attempt
 from exchange.models import Query
+from exchange.sending import NoGrant
 from exchange.services import cases, queries
 from partners.choices import PartnerKind, PartnerStatus
 from partners.identity import AdapterPrincipal
@@ -55,7 +56,7 @@ def test_suspension_stops_pushes_already_queued(world):
 
 def test_partners_never_see_refused_queries(world):
     grant_another_kind(world)
-    with pytest.raises(queries.NoGrant):
+    with pytest.raises(NoGrant):
         queries.query_submit(
             actor=world.officer_a,
             submission=queries.Submission(

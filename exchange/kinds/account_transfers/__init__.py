@@ -3,12 +3,15 @@
 The step of a trace: the account asked about (the subject) is one the money reached; the
 bank answers the holder (name and ID number, personal), the balance, and every transfer out
 in the window, each to an account (found, so it is searchable and the next tier's subject)
-or withdrawn in cash.
+or withdrawn in cash. An answer of a trace's query sets off the trace's next tier
+(`exchange.traces.engine`); this package, loaded with the kinds, also registers the traces'
+own audit actions, since traces exist only through its answers.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from exchange.kinds.base import KindSpec, PersonalValue
 from partners.choices import PartnerKind
@@ -16,6 +19,9 @@ from privacy.choices import Kind
 
 from .audit_actions import TRAITS, AccountTransfersAction
 from .schemas import AccountTransfersAnswer, AccountTransfersInput
+
+if TYPE_CHECKING:
+    from exchange.models import Query
 
 
 class AccountTransfers(KindSpec):
@@ -36,6 +42,13 @@ class AccountTransfers(KindSpec):
     traits = TRAITS
     submitted_action = AccountTransfersAction.TRANSFERS_REQUESTED
     default_deadline = timedelta(seconds=60)
+
+    def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
+        """A trace's query: follow the answered account's transfers to the next tier."""
+        # Imported here: the engine sends queries (`exchange.services`), which need the kinds loaded.
+        from exchange.traces.engine import transfers_answered
+
+        transfers_answered(query, answer)
 
 
 SPEC = AccountTransfers()

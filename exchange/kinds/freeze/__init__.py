@@ -9,13 +9,19 @@ or lifted (`freeze_release`); the gateway keeps its term (`exchange.holds`).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+from exchange import holds
+from exchange.choices import HoldKind
 from exchange.kinds.base import KindSpec, PersonalValue
 from partners.choices import PartnerKind
 from privacy.choices import Kind
 
 from .audit_actions import TRAITS, FreezeAction
-from .schemas import FreezeAnswer, FreezeInput
+from .schemas import FreezeAnswer, FreezeInput, FreezeOutcome
+
+if TYPE_CHECKING:
+    from exchange.models import Query
 
 
 class Freeze(KindSpec):
@@ -34,6 +40,21 @@ class Freeze(KindSpec):
     default_deadline = timedelta(hours=24)
     needs_approval = True
     signed_by_unit = True
+
+    def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
+        """A freeze holds the amount frozen for the decision's period from the bank's freeze
+        time, and replaces the stop-payments of its account in its case."""
+        if answer["outcome"] == FreezeOutcome.REFUSED:
+            return
+        freeze = holds.hold_start(
+            query,
+            kind=HoldKind.FREEZE,
+            amount=answer["amount_frozen"],
+            started_at=answer["frozen_at"],
+            term=timedelta(days=int(query.params["period_days"])),
+            partial=answer["outcome"] == FreezeOutcome.PARTIALLY_FROZEN,
+        )
+        holds.stops_replace(freeze)
 
 
 SPEC = Freeze()

@@ -4,13 +4,18 @@ refused before it leaves when no such freeze is in force."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+from exchange import holds
 from exchange.kinds.base import KindSpec, PersonalValue
 from partners.choices import PartnerKind
 from privacy.choices import Kind
 
 from .audit_actions import TRAITS, FreezeReleaseAction
-from .schemas import FreezeReleaseAnswer, FreezeReleaseInput
+from .schemas import FreezeReleaseAnswer, FreezeReleaseInput, ReleaseOutcome
+
+if TYPE_CHECKING:
+    from exchange.models import Query
 
 
 class FreezeRelease(KindSpec):
@@ -27,6 +32,15 @@ class FreezeRelease(KindSpec):
     default_deadline = timedelta(hours=24)
     needs_approval = True
     signed_by_unit = True
+
+    def refusal(self, query: Query) -> str | None:
+        """Nothing to release without a freeze of the case in force on the account."""
+        return holds.freeze_refusal(query)
+
+    def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
+        """A release ends the freeze at the bank's release time."""
+        if answer["outcome"] == ReleaseOutcome.RELEASED:
+            holds.freeze_release(query, at=answer["released_at"])
 
 
 SPEC = FreezeRelease()

@@ -4,13 +4,18 @@ supervisor; refused before it leaves when no such freeze is in force."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+from exchange import holds
 from exchange.kinds.base import KindSpec, PersonalValue
 from partners.choices import PartnerKind
 from privacy.choices import Kind
 
 from .audit_actions import TRAITS, FreezeRenewAction
-from .schemas import FreezeRenewAnswer, FreezeRenewInput
+from .schemas import FreezeRenewAnswer, FreezeRenewInput, RenewOutcome
+
+if TYPE_CHECKING:
+    from exchange.models import Query
 
 
 class FreezeRenew(KindSpec):
@@ -27,6 +32,15 @@ class FreezeRenew(KindSpec):
     default_deadline = timedelta(hours=24)
     needs_approval = True
     signed_by_unit = True
+
+    def refusal(self, query: Query) -> str | None:
+        """Nothing to renew without a freeze of the case in force on the account."""
+        return holds.freeze_refusal(query)
+
+    def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
+        """A renewal lengthens the freeze by its decision's period."""
+        if answer["outcome"] == RenewOutcome.RENEWED:
+            holds.freeze_renew(query, days=int(query.params["period_days"]))
 
 
 SPEC = FreezeRenew()

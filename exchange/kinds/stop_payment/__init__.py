@@ -10,16 +10,19 @@ stops per account and case are the gateway's to keep (`exchange.holds`).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from exchange import holds
+from exchange.choices import HoldKind
 from exchange.kinds.base import KindSpec, PersonalValue
 from partners.choices import PartnerKind
 from privacy.choices import Kind
 
 from .audit_actions import TRAITS, StopPaymentAction
-from .schemas import StopPaymentAnswer, StopPaymentInput
+from .schemas import StopOutcome, StopPaymentAnswer, StopPaymentInput
 
 if TYPE_CHECKING:
+    from exchange.models import Query
     from partners.models import Partner
 
 
@@ -41,6 +44,21 @@ class StopPayment(KindSpec):
     def needs_approval_for(self, unit: Partner) -> bool:
         """Out at once unless the unit's emergency policy asks for a supervisor first."""
         return unit.stop_payment_needs_approval
+
+    def refusal(self, query: Query) -> str | None:
+        """A third stop of one account in one case never leaves (`stop_limit_reached`)."""
+        return holds.stop_refusal(query)
+
+    def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
+        """A stop the bank made holds the amount for 48 hours from the bank's own stop time."""
+        if answer["outcome"] == StopOutcome.STOPPED:
+            holds.hold_start(
+                query,
+                kind=HoldKind.STOP_PAYMENT,
+                amount=answer["amount_held"],
+                started_at=answer["stopped_at"],
+                term=holds.STOP_TERM,
+            )
 
 
 SPEC = StopPayment()
