@@ -27,14 +27,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from demo.processes import ProcessGroup, start, wait_for_url
+from demo.processes import ProcessGroup, beat_command, simulator_command, start, wait_for_url, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8710
@@ -51,25 +51,30 @@ def run(command: list[str], env: dict[str, str]) -> str:
     return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
 
 
-def setup_world(env: dict[str, str]) -> dict[str, dict[str, str]]:
+def setup_world(
+    env: dict[str, str], *, pull: Collection[str], push_ports: Mapping[str, int]
+) -> dict[str, dict[str, str]]:
     """Migrate a fresh database, seed the demo world; return each simulator's key environment:
-    the pull platform's own key pair, and for the push platform the gateway's public key."""
+    a pull partner's own key pair (as seed_demo printed it), and for a push partner the
+    gateway's public key. Each push partner's webhook is pointed at this run's port for it."""
     run([sys.executable, "manage.py", "migrate", "-v0"], env)
     run([sys.executable, "manage.py", "createcachetable"], env)
     printed = run([sys.executable, "manage.py", "seed_demo"], env)
     keys = {}
     for line in printed.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[0] == "swiftpay":
-            keys["swiftpay"] = {"AFX_KEY_ID": parts[1], "AFX_PRIVATE_KEY": parts[2]}
+        if len(parts) == 3 and parts[0] in pull:
+            keys[parts[0]] = {"AFX_KEY_ID": parts[1], "AFX_PRIVATE_KEY": parts[2]}
     from afx_sdk import signing
 
     gateway_key = signing.load_private_key(env["AFX_GATEWAY_SIGNING_KEY"])
-    keys["paylink"] = {"AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(gateway_key)}
-    # The demo world's PayLink webhook listens on 8101; point it at this run's port.
+    webhooks = {code: f"http://127.0.0.1:{port}/afx/webhook" for code, port in push_ports.items()}
+    for code in push_ports:
+        keys[code] = {"AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(gateway_key)}
     script = (
-        "from partners.models import Partner; "
-        f"Partner.objects.filter(code='paylink').update(webhook_url='http://127.0.0.1:{PUSH_PORT}/afx/webhook')"
+        "from partners.models import Partner\n"
+        f"for code, url in {webhooks!r}.items():\n"
+        "    Partner.objects.filter(code=code).update(webhook_url=url)"
     )
     run([sys.executable, "manage.py", "shell", "-c", script], env)
     return keys
@@ -159,27 +164,11 @@ def measure(
 ) -> dict[str, Any]:
     from simulator.dataset import sample_order_numbers
 
-    keys = setup_world(env)
+    keys = setup_world(env, pull=["swiftpay"], push_ports={"paylink": PUSH_PORT})
     base = f"http://127.0.0.1:{PORT}"
     simulators = [
-        (
-            [
-                sys.executable,
-                "-m",
-                "simulator",
-                "--partner",
-                "paylink",
-                "--mode",
-                "push",
-                "--port",
-                str(PUSH_PORT),
-            ],
-            {**env, **keys["paylink"]},
-        ),
-        (
-            [sys.executable, "-m", "simulator", "--partner", "swiftpay", "--mode", "pull", "--gateway", base],
-            {**env, **keys["swiftpay"]},
-        ),
+        (simulator_command("paylink", "push", gateway=base, port=PUSH_PORT), {**env, **keys["paylink"]}),
+        (simulator_command("swiftpay", "pull", gateway=base), {**env, **keys["swiftpay"]}),
     ]
     with processes([(serve, env), *[(w, env) for w in workers]], logs) as gateway:
         wait_for_url(f"{base}/api/v1/health/", timeout=60, statuses={200}, watch=gateway)
@@ -256,25 +245,7 @@ def main() -> None:
                 "embedded",
                 env,
                 [python, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
-                [
-                    [
-                        python,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "config",
-                        "worker",
-                        "-B",
-                        "--pool",
-                        "threads",
-                        "-c",
-                        "4",
-                        "-l",
-                        "warning",
-                        "-s",
-                        str(work / "beat"),
-                    ]
-                ],
+                [worker_command(beat_schedule=work / "beat")],
                 args,
                 work,
             )
@@ -313,39 +284,8 @@ def main() -> None:
                     "--log-level",
                     "warning",
                 ],
-                [
-                    [
-                        python,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "config",
-                        "worker",
-                        "--pool",
-                        "threads",
-                        "-c",
-                        "8",
-                        "-l",
-                        "warning",
-                        "-n",
-                        f"bench{i}@%h",
-                    ]
-                    for i in range(2)
-                ]
-                + [
-                    [
-                        python,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "config",
-                        "beat",
-                        "-l",
-                        "warning",
-                        "-s",
-                        str(work / "beat-pg"),
-                    ]
-                ],
+                [worker_command(concurrency=8, name=f"bench{i}") for i in range(2)]
+                + [beat_command(work / "beat-pg")],
                 args,
                 work,
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,6 +171,41 @@ def wait_for_url(
         return statuses is None or status in statuses
 
     wait_until(answers, timeout=timeout, watch=watch, what=f"{url} answered")
+
+
+def worker_command(
+    *, concurrency: int = 4, beat_schedule: Path | None = None, name: str = "", log_level: str = "warning"
+) -> list[str]:
+    """The one command line of a Celery worker of the demo and the benchmarks.
+
+    A thread pool: the tasks wait on HTTP and the database, not on the CPU. `beat_schedule`
+    embeds beat in the worker (one process for the embedded stack); without it a separate
+    `beat_command` runs the periodic tasks. `name` tells several workers on one host apart.
+    """
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads"]
+    command += ["-c", str(concurrency), "-l", log_level]
+    if beat_schedule is not None:
+        command += ["-B", "-s", str(beat_schedule)]
+    if name:
+        command += ["-n", f"{name}@%h"]
+    return command
+
+
+def beat_command(schedule: Path, *, log_level: str = "warning") -> list[str]:
+    """Celery beat on its own, beside workers started without it."""
+    return [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", log_level, "-s", str(schedule)]
+
+
+def simulator_command(partner: str, mode: str, *, gateway: str, port: int | None = None) -> list[str]:
+    """`python -m simulator` for one simulated partner (a platform or a bank).
+
+    Every simulator gets the gateway's address: a pull one polls it, a push bank reads the
+    units' signing keys from it; a push one listens on `port`. Keys go by environment only.
+    """
+    command = [sys.executable, "-m", "simulator", "--partner", partner, "--mode", mode, "--gateway", gateway]
+    if mode == "push" and port is not None:
+        command += ["--port", str(port)]
+    return command
 
 
 def free_port() -> int:

@@ -1,5 +1,6 @@
-"""The processes of the embedded demo: the gateway, a Celery worker with beat, and one
-simulated platform per delivery mode, each a real process talking real HTTP."""
+"""The processes of the embedded demo: the gateway, a Celery worker with beat, one simulated
+platform per delivery mode and the three simulated banks (two pull, one push), each a real
+process talking real HTTP."""
 
 from __future__ import annotations
 
@@ -7,29 +8,33 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
 
 from afx_sdk import signing
 from core.actors import SystemActor
-from demo.processes import NotReady, ProcessGroup, start, wait_for_url
-from demo.world import PartnerHeldKey, demo_adapter_key
+from demo.processes import NotReady, ProcessGroup, simulator_command, start, wait_for_url, worker_command
+from demo.world import PARTNERS, PartnerHeldKey, demo_adapter_key
 from exchange.push_key import push_signing_key
 from partners.models import AdapterKey
 from partners.services import keys
 
 GATEWAY = "127.0.0.1:8000"
-PUSH_PORT = 8101
 ACTOR = SystemActor("demo")
-SIMULATED = {"paylink": "push", "swiftpay": "pull"}
+SIMULATED_PLATFORMS = {"paylink": "push", "swiftpay": "pull"}
+SIMULATED_BANKS = {"bank-east": "pull", "bank-river": "pull", "bank-coast": "push"}
+SIMULATED = {**SIMULATED_PLATFORMS, **SIMULATED_BANKS}
+# A push simulator listens where the demo world registered its webhook.
+PUSH_PORTS = {code: urlsplit(url).port for code, _, _, _, url, _ in PARTNERS if code in SIMULATED and url}
 
 
 def issue_simulator_keys() -> dict[str, PartnerHeldKey]:
-    """Fresh key pairs for the simulated platforms, made here as the platforms would make them;
+    """Fresh key pairs for the simulated partners, made here as the partners would make them;
     AFX registers the public halves and never held the private halves of earlier ones.
 
-    The push platform signs nothing, but the answers it returns are recorded as its key's.
+    A push simulator signs nothing, but the answers it returns are recorded as its key's.
     """
     issued = {}
     for code in SIMULATED:
@@ -52,33 +57,12 @@ class DemoStack:
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        python = sys.executable
-        self._spawn("gateway", [python, "manage.py", "runserver", self.address, "--noreload"])
-        self._spawn(
-            "worker",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-B",
-                "--pool",
-                "threads",
-                "-c",
-                "4",
-                "-l",
-                "warning",
-                "-s",
-                str(self.logs / "beat-schedule"),
-            ],
-        )
+        self._spawn("gateway", [sys.executable, "manage.py", "runserver", self.address, "--noreload"])
+        self._spawn("worker", worker_command(beat_schedule=self.logs / "beat-schedule"))
         for code, mode in SIMULATED.items():
-            args = ["--port", str(PUSH_PORT)] if mode == "push" else ["--gateway", self.url]
             self._spawn(
                 f"simulator-{code}",
-                [python, "-m", "simulator", "--partner", code, "--mode", mode, *args],
+                simulator_command(code, mode, gateway=self.url, port=PUSH_PORTS.get(code)),
                 extra_env=self._simulator_env(code, mode),
             )
         self._wait_for_gateway()

@@ -1,14 +1,18 @@
-"""The demo's walkthrough: an officer opens a case and looks up an order, over real HTTP,
-exactly as a client of the API would; it reports how long the answer took."""
+"""The demo's walkthrough: an officer opens a case, looks up an order and follows its money
+through the banks with stop-payments, over real HTTP, exactly as a client of the API would;
+it reports how long the answers took and what the trace found and stopped."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from demo.orders import TRACE_TIERS
 from demo.world import DEMO_PASSWORD
 from exchange.choices import OPEN_QUERY_STATUSES
 
@@ -65,3 +69,61 @@ def lookup(
         if query["status"] not in OPEN_QUERY_STATUSES or time.monotonic() > deadline:
             return LookupOutcome(partner=partner, query=query, seconds=time.perf_counter() - started)
         time.sleep(0.01)
+
+
+@dataclass(frozen=True)
+class TraceFigures:
+    """What a finished trace found and stopped, and how long its stop-payments took."""
+
+    trace: dict[str, Any]
+    tiers: int
+    accounts: int
+    transfers: int
+    stops_sent: int
+    stops_stopped: int
+    amount_stopped: Decimal
+    # From the trace's start (the gateway's clock) to the last stop-payment's answer.
+    seconds_to_last_stop: float | None
+
+
+def trace(client: httpx.Client, case_id: str, from_query: str, timeout: float = 120) -> TraceFigures:
+    """Start a five-tier trace with stop-payments from an answered lookup; poll its state
+    until it has finished (every query closed), at most `timeout` seconds."""
+    started = client.post(
+        f"/api/v1/cases/{case_id}/traces/",
+        json={"from_query": from_query, "max_tiers": TRACE_TIERS, "stop_payments": True},
+    )
+    started.raise_for_status()
+    trace_id = started.json()["id"]
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = client.get(f"/api/v1/traces/{trace_id}/")
+        shown.raise_for_status()
+        document = dict(shown.json())
+        if document["state"] == "finished":
+            return trace_figures(client, document)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"The trace was still running after {timeout:g} s.")
+        time.sleep(0.05)
+
+
+def trace_figures(client: httpx.Client, document: dict[str, Any]) -> TraceFigures:
+    """The figures of a finished trace; the stop-payments' answer times are read from each
+    stop-payment query, as the officer may read them."""
+    stops = [node["stop"] for node in document["nodes"] if node["stop"]]
+    answered = [
+        datetime.fromisoformat(client.get(f"/api/v1/queries/{stop['query_id']}/").json()["answered_at"])
+        for stop in stops
+        if stop["status"] == "answered"
+    ]
+    created = datetime.fromisoformat(document["created_at"])
+    return TraceFigures(
+        trace=document,
+        tiers=max((node["tier"] for node in document["nodes"] if node["asked"]), default=0),
+        accounts=len(document["nodes"]),
+        transfers=len(document["edges"]),
+        stops_sent=len(stops),
+        stops_stopped=sum(1 for stop in stops if stop["outcome"] == "stopped"),
+        amount_stopped=Decimal(document["amount_stopped"]),
+        seconds_to_last_stop=(max(answered) - created).total_seconds() if answered else None,
+    )

@@ -7,6 +7,9 @@ documented password `afx-demo-password` set directly (a real person enrols with 
 code and nobody else knows their password), and the demo makes each adapter's key pair
 itself, as the partner would with `python -m afx_sdk.keygen`, registering only the public key.
 
+The banks issue the card prefixes of the simulated banks (`simulator.tables.BANK_PARTNERS`),
+so the accounts a lookup finds, and the accounts their money went on to, route to them.
+
 The names are invented; the shape follows the centres described in the domain brief.
 """
 
@@ -25,11 +28,14 @@ from partners import enrolment, selectors
 from partners.choices import Delivery, PartnerKind
 from partners.models import AdapterKey, Person
 from partners.services import grants, keys, people, registry
+from simulator.tables import BANK_PARTNERS
 
 ACTOR = SystemActor("seed_demo")
-# The one request kind AFX carries so far; banks and the telecom operator are registered,
-# keyed and reachable, and answer nothing until a kind of theirs exists.
+# Platforms answer order lookups; banks answer the five kinds of following and holding money,
+# for the card prefixes (BINs) the simulated banks issue; the telecom operator is registered,
+# keyed and reachable, and answers nothing until a kind of its own exists.
 ORDER_LOOKUP = "order_lookup"
+BANK_KINDS = ["account_transfers", "stop_payment", "freeze", "freeze_renew", "freeze_release"]
 DEMO_PASSWORD = "afx-demo-password"  # noqa: S105 - documented demo sign-in, local only
 
 PARTNERS = [
@@ -46,15 +52,15 @@ PARTNERS = [
         [ORDER_LOOKUP],
     ),
     ("swiftpay", "SwiftPay", PartnerKind.PAYMENT_PLATFORM, Delivery.PULL, "", [ORDER_LOOKUP]),
-    ("bank-east", "East Commercial Bank", PartnerKind.BANK, Delivery.PULL, "", []),
-    ("bank-river", "River Agricultural Bank", PartnerKind.BANK, Delivery.PULL, "", []),
+    ("bank-east", "East Commercial Bank", PartnerKind.BANK, Delivery.PULL, "", BANK_KINDS),
+    ("bank-river", "River Agricultural Bank", PartnerKind.BANK, Delivery.PULL, "", BANK_KINDS),
     (
         "bank-coast",
         "Coast Merchants Bank",
         PartnerKind.BANK,
         Delivery.PUSH,
         "http://127.0.0.1:8102/afx/webhook",
-        [],
+        BANK_KINDS,
     ),
     ("telecom-one", "Telecom One", PartnerKind.TELECOM, Delivery.PULL, "", []),
     ("oversight", "Data protection oversight office", PartnerKind.OVERSIGHT, "", "", []),
@@ -75,14 +81,20 @@ PEOPLE = [
     ("auditor", "oversight", "auditor"),
 ]
 
+BANKS = [code for code, _, kind, _, _, _ in PARTNERS if kind == PartnerKind.BANK]
+
 LEGAL_BASIS = "Anti-Telecom and Online Fraud Law, art. 31 (demo)"
 
-# Chongqing may ask both platforms; Jinhua only SwiftPay: a unit may send order lookups to
-# one platform but not to the other.
+# Chongqing may ask both platforms and every bank for every bank kind; Jinhua only SwiftPay
+# and East Commercial Bank: a unit may send requests to one partner but not to another, and a
+# trace of Jinhua's leaves the accounts at the other banks unasked for want of a grant.
+# Chongqing keeps the default emergency policy: its stop-payments leave at once.
 GRANTS = [
     ("cq-afc", "paylink", ORDER_LOOKUP),
     ("cq-afc", "swiftpay", ORDER_LOOKUP),
     ("jh-afc", "swiftpay", ORDER_LOOKUP),
+    *[("cq-afc", bank, kind) for bank in BANKS for kind in BANK_KINDS],
+    *[("jh-afc", "bank-east", kind) for kind in BANK_KINDS],
 ]
 
 # Platforms' order numbers: two letters, the payment date, a serial and a check digit.
@@ -140,6 +152,7 @@ def seed_demo_world(*, password: str = DEMO_PASSWORD, grant_days: int = 365) -> 
             webhook_url=webhook,
             answers=answers,
             input_formats=INPUT_FORMATS.get(code),
+            bins=BANK_PARTNERS.get(code, ()),
         )
     for username, code, role in PEOPLE:
         person, _ = people.person_create(actor=ACTOR, partner_code=code, username=username, role=role)

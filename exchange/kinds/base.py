@@ -156,7 +156,7 @@ class KindSpec:
         """The value asked about, the non-personal inputs (JSON) and the other personal inputs
         (stored encrypted together)."""
         personal = {v.key for v in self.input_values}
-        rest = {k: (str(v) if v is not None else None) for k, v in values.items() if k != self.subject.key}
+        rest = {k: _json_value(v) for k, v in values.items() if k != self.subject.key}
         params = {k: v for k, v in rest.items() if k not in personal}
         personal_values = {k: v for k, v in rest.items() if k in personal and v is not None}
         return str(values[self.subject.key]), params, personal_values
@@ -229,6 +229,14 @@ class KindSpec:
             for name, text in value.read(document)
         ]
         return values
+
+
+def _json_value(value: Any) -> Any:
+    """An input value as JSON keeps it: numbers of days and flags as they are, amounts and
+    times as text (exact, and read back by the schema)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
 
 
 def _constant(value: str) -> str:
