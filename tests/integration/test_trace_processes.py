@@ -24,9 +24,10 @@ from demo.orders import TRACE_TIERS, traceable_order
 from demo.processes import free_port
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import HoldKind, HoldStatus, QueryStatus
+from exchange.delivery.hold_expiry import holds_sweep
 from exchange.models import Hold, OutboxMessage, Query, Trace, TraceAccount, TraceTransfer
 from exchange.push_key import push_signing_key
-from exchange.services import queries
+from exchange.services import approvals, queries
 from partners.choices import Delivery
 from partners.models import Partner
 from simulator.dataset import dataset
@@ -250,12 +251,32 @@ def test_stop_payments_over_http_matched_a_mismatch_and_a_third_refused_before_i
     hold = Hold.objects.get(query=matched)
     assert hold.status == HoldStatus.ACTIVE and hold.expires_at - hold.started_at == timedelta(hours=48)
 
-    wrong_name = stop_payment(world, order, holder_name=order.payee.holder_name + "某")
-    mismatch = settled(queries.query_submit(actor=world.officer_a, submission=wrong_name))
-    answer = mismatch.answer_document()
-    assert answer is not None
-    assert (answer["outcome"], answer["mismatched"]) == ("not_matched", ["holder_name"])
-    assert not Hold.objects.filter(query=mismatch).exists()  # a mismatch does not count
+    # Each of the four values the bank checks, wrong in turn: not stopped, and named (no value).
+    unknown = next(
+        number
+        for number in (order.payee.number[:-4] + f"{tail:04d}" for tail in range(10_000))
+        if ledger().account(number) is None and bank_partner_of(number) == PULL_BANK
+    )
+    wrong = {
+        "holder_name": {"holder_name": order.payee.holder_name + "某"},
+        "account_number": {"account_number": unknown},
+        "amount": {"amount": str(order.amount + Decimal("1.00"))},
+        "transaction_time": {"transaction_at": (order.paid_at + timedelta(hours=2)).isoformat()},
+    }
+    for field_name, changes in wrong.items():
+        mismatch = settled(
+            queries.query_submit(actor=world.officer_a, submission=stop_payment(world, order, **changes))
+        )
+        answer = mismatch.answer_document()
+        assert answer is not None
+        assert (answer["outcome"], answer["mismatched"]) == ("not_matched", [field_name])
+        assert not Hold.objects.filter(query=mismatch).exists()  # a mismatch does not count
+
+    # The matched stop's hold ends 48 hours after the bank's stop, recorded by the sweep.
+    assert holds_sweep(now=hold.expires_at - timedelta(seconds=1)).expired == 0
+    assert holds_sweep(now=hold.expires_at).expired == 1
+    hold.refresh_from_db()
+    assert (hold.status, hold.ended_at) == (HoldStatus.EXPIRED, hold.expires_at)
 
     # The second stop that counts is still with the bank when the third is asked: refused here.
     second, third = queries.query_submit_batch(
@@ -313,6 +334,54 @@ def test_freeze_approved_by_a_second_person_then_frozen_over_http(world, platfor
     assert (hold.kind, hold.status, hold.amount) == (HoldKind.FREEZE, HoldStatus.ACTIVE, Decimal("100.00"))
     assert hold.expires_at - hold.started_at == timedelta(days=180)
     assert simulator.answered(freeze_id) == 1
+
+    # Renewed for another period, then released: each a decision a supervisor approves.
+    reference = {"account_number": account.number, "decision_reference": "CQ-FREEZE-2026-0002"}
+    renewal = officer.post(
+        "/api/v1/queries/", json={**body, "kind": "freeze_renew", "input": {**reference, "period_days": 30}}
+    ).json()["id"]
+    assert supervisor.post(f"/api/v1/queries/{renewal}/approve/").status_code == 200
+    renewed = settled(Query.objects.get(pk=renewal)).answer_document()
+    assert renewed is not None and renewed["outcome"] == "renewed"
+    hold.refresh_from_db()
+    assert hold.expires_at - hold.started_at == timedelta(days=210)
+    release = officer.post("/api/v1/queries/", json={**body, "kind": "freeze_release", "input": reference})
+    assert supervisor.post(f"/api/v1/queries/{release.json()['id']}/approve/").status_code == 200
+    released = settled(Query.objects.get(pk=release.json()["id"])).answer_document()
+    assert released is not None and released["outcome"] == "released"
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.RELEASED and hold.ended_at is not None
+
+
+def test_a_freeze_replaces_the_stops_and_freezes_what_is_left_over_http(world, platforms, banks, live_server):
+    banks.start(PULL_BANK)
+    order, account = tier_one_account(at_bank=PULL_BANK, balance_over=Decimal("0"))
+    stop = settled(queries.query_submit(actor=world.officer_a, submission=stop_payment(world, order)))
+    stop_hold = Hold.objects.get(query=stop)
+    asked = account.balance + Decimal("1000.00")  # more than the account holds
+    freeze = queries.query_submit(
+        actor=world.officer_a,
+        submission=queries.Submission(
+            case_id=world.case_a.pk,
+            kind="freeze",
+            partner=PULL_BANK,
+            input={
+                "account_number": account.number,
+                "holder_name": account.holder_name,
+                "amount": str(asked),
+                "decision_reference": "CQ-FREEZE-2026-0003",
+                "period_days": 90,
+            },
+        ),
+    )
+    approvals.query_approve(actor=world.supervisor_a, query_id=freeze.pk)
+    answer = settled(freeze).answer_document()
+    assert answer is not None and answer["outcome"] == "partially_frozen"
+    assert Decimal(answer["amount_frozen"]) < asked
+    frozen = Hold.objects.get(query=freeze)
+    assert frozen.partial and frozen.expires_at - frozen.started_at == timedelta(days=90)
+    stop_hold.refresh_from_db()
+    assert stop_hold.status == HoldStatus.REPLACED
 
 
 def test_pull_bank_killed_mid_trace_loses_nothing(world, platforms, banks, celery_worker, live_server):
