@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as wait_all
 from dataclasses import dataclass, field
@@ -53,8 +53,12 @@ class Backoff:
 class PullLoop:
     """Polls, hands each query to the handler on a small thread pool, and posts the answers.
 
-    `run()` returns once `stop` is set: a long poll in progress is abandoned (its queries come
-    back after their lease), queries already being handled are finished and answered.
+    It leases only what it can start at once (`concurrency` at most in hand, `limit` at most
+    per poll) and polls again as soon as a slot frees: a query never waits in the adapter
+    behind a slow one of its batch, and what it has not leased stays free for another
+    instance of the adapter. `run()` returns once `stop` is set: a long poll in progress is
+    abandoned (its queries come back after their lease), queries being handled are finished
+    and answered.
     """
 
     def __init__(
@@ -82,10 +86,16 @@ class PullLoop:
 
     def run(self) -> None:
         failures = 0
+        in_hand: set[Future[None]] = set()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="afx-pull") as pool:
             while not self.stop.is_set():
+                in_hand = {future for future in in_hand if not future.done()}
+                free = self.concurrency - len(in_hand)
+                if free <= 0:
+                    wait_all(in_hand, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+                    continue
                 try:
-                    queries = self._poll()
+                    queries = self._poll(min(self.limit, free))
                 except GatewayError as error:
                     failures += 1
                     delay = self.backoff.delay(failures)
@@ -93,15 +103,15 @@ class PullLoop:
                     self.stop.wait(delay)
                     continue
                 failures = 0
-                wait_all([pool.submit(self._process, query) for query in queries])
+                in_hand.update(pool.submit(self._process, query) for query in queries)
 
-    def _poll(self) -> list[Query]:
+    def _poll(self, limit: int) -> list[Query]:
         """One long poll on a helper thread, so that a stop request is noticed within 0.1 s."""
         result: Future[list[Query]] = Future()
 
         def poll() -> None:
             try:
-                result.set_result(self.client.inbox(wait=self.wait, limit=self.limit))
+                result.set_result(self.client.inbox(wait=self.wait, limit=limit))
             except BaseException as error:
                 result.set_exception(error)
 

@@ -14,6 +14,10 @@ starts a trace from the lookup with stop-payments. Figures per run:
   gateway's clock, which is this machine's), and until the officer's poll (`--poll-seconds`) sees
   the trace finished;
 - lookup: the same run's lookup round trip, `POST /queries/` until the answer is shown;
+- independent: the same run's baseline, as many queries as the trace sent, asked one by one in
+  a batch to the same accounts at the same banks (`independent_queries`): what the stack takes
+  for that many queries with no trace to follow, so `trace_over_independent` is the cost of
+  following the money, whatever the machine's speed that day;
 - where the time goes: the trace's queries' time waiting to leave (created to dispatched) and
   with the bank (dispatched to answered), medians, by delivery, and the trace's span cut into
   its tiers' critical path (the moment each tier's last account was answered).
@@ -51,13 +55,16 @@ from demo.processes import (
     wait_until,
     worker_command,
 )
+from simulator.dataset import dataset
+from simulator.ledger import ledger
+from simulator.tables import bank_partner_of
 
 PUSH_PORTS = {"paylink": 8711, "bank-coast": 8712}
 BANKS = {"bank-east": "pull", "bank-river": "pull", "bank-coast": "push"}
 MIN_ACCOUNTS = 100
 DATABASE = "afx_bench_trace"
-# The officer's poll of the trace, by default: each reading renders the whole graph (hundreds
-# of accounts decrypted) and is audited, so a tighter poll loads the gateway it measures.
+# The officer's poll of the trace's state (`?graph=false`: counts, no account decrypted), by
+# default; each reading is audited, so a tighter poll loads the gateway it measures.
 POLL_SECONDS = 0.2
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -186,8 +193,65 @@ def moment(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
 
+def any_open(client: httpx.Client, case_id: str) -> bool:
+    """Whether a query of the case is still on the way or with a bank: two one-row pages, as
+    light as the trace's own poll."""
+    return any(
+        client.get(f"/api/v1/queries/?case={case_id}&status={status}&page_size=1").json()["results"]
+        for status in ("pending", "dispatched")
+    )
+
+
+def traced_accounts(order: str) -> dict[str, str]:
+    """The accounts a trace from the order's lookup asks (the ledger's own reckoning), each with
+    the start of its window: what the baseline asks again, one by one."""
+    found = dataset("paylink").lookup(order)
+    assert found is not None
+    expected = ledger().expected_trace(found.payee.number, found.paid_at, TRACE_TIERS)
+    return {account: expected.window_starts[account].isoformat() for account in expected.tiers}
+
+
+def independent_queries(
+    client: httpx.Client, case_id: str, accounts: dict[str, str], count: int, timeout: float
+) -> float:
+    """The baseline: as many queries as the trace sent, each asked on its own (one batch of
+    account_transfers to the same accounts at the same banks, no trace to follow), from the
+    batch's `POST` until the last is answered, in ms: the floor the stack sets for that many."""
+    items = list(accounts.items())
+    body = {
+        "queries": [
+            {
+                "case": case_id,
+                "kind": "account_transfers",
+                "partner": bank_partner_of(account),
+                "input": {"account_number": account, "window_start": window_start},
+            }
+            for account, window_start in (items[i % len(items)] for i in range(count))
+        ]
+    }
+    posted = time.time()
+    response = client.post("/api/v1/queries/batch/", json=body)
+    response.raise_for_status()
+    if response.json()["accepted"] != count:
+        raise RuntimeError("the baseline's batch was not accepted whole")
+    deadline = time.monotonic() + timeout
+    while any_open(client, case_id):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the baseline's queries were not answered in {timeout:g} s")
+        time.sleep(POLL_SECONDS)
+    found = case_queries(client, case_id)
+    if any(query["status"] != "answered" for query in found):
+        raise RuntimeError("some of the baseline's queries were not answered")
+    return (max(moment(query["answered_at"]) for query in found) - posted) * 1000
+
+
 def one_run(
-    client: httpx.Client, run: int, order: str, args: argparse.Namespace, roles: dict[str, list[Process]]
+    client: httpx.Client,
+    run: int,
+    order: str,
+    traced: dict[str, str],
+    args: argparse.Namespace,
+    roles: dict[str, list[Process]],
 ) -> dict[str, Any]:
     timeout, poll_seconds = args.timeout, args.poll_seconds
     case_id = open_case(client, f"BENCH-TRACE-{run}-{time.time_ns()}")
@@ -202,7 +266,7 @@ def one_run(
     trace_id = response.json()["id"]
     deadline = time.monotonic() + timeout
     polls = 1
-    while (document := client.get(f"/api/v1/traces/{trace_id}/").json())["state"] != "finished":
+    while client.get(f"/api/v1/traces/{trace_id}/?graph=false").json()["state"] != "finished":
         polls += 1
         if time.monotonic() > deadline:
             raise RuntimeError(f"trace {trace_id} still running after {timeout:g} s")
@@ -211,14 +275,17 @@ def one_run(
     cpu = {role: ticks - cpu_before[role] for role, ticks in cpu_by_role(roles).items()}
     machine = machine_ticks() - machine_before
     reading = time.perf_counter()
-    client.get(f"/api/v1/traces/{trace_id}/").raise_for_status()
+    document = client.get(f"/api/v1/traces/{trace_id}/").json()
     read_ms = (time.perf_counter() - reading) * 1000
     queries = [query for query in case_queries(client, case_id) if query["id"] != lookup_id]
     stops = [query for query in queries if query["kind"] == "stop_payment"]
     last_stop = max(moment(query["answered_at"]) for query in stops if query["answered_at"])
     nodes = document["nodes"]
+    baseline_case = open_case(client, f"BENCH-BASELINE-{run}-{time.time_ns()}")
+    baseline_ms = independent_queries(client, baseline_case, traced, len(queries), timeout)
     return {
         "trace_ms": (last_stop - posted) * 1000,
+        "independent_ms": baseline_ms,
         "finished_seen_ms": (finished_seen - posted) * 1000,
         "lookup_ms": lookup_ms,
         "accounts": len(nodes),
@@ -301,6 +368,7 @@ def main() -> None:
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (and say where)")
     args = parser.parse_args()
     order = traceable_order("paylink", min_accounts=MIN_ACCOUNTS)
+    traced = traced_accounts(order)
     python = sys.executable
     work = Path(tempfile.mkdtemp(prefix="afx-bench-trace-"))
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=True)
@@ -345,7 +413,7 @@ def main() -> None:
                             "celery": [p for p in stack if "celery" in p.name],
                             "banks": list(banks),
                         }
-                        runs.append(one_run(client, run, order, args, roles))
+                        runs.append(one_run(client, run, order, traced, args, roles))
     except Exception:
         print(f"Failed; the processes' logs are in {work}", file=sys.stderr)
         raise
@@ -381,6 +449,14 @@ def summary(order: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
             "p50": percentile([run["finished_seen_ms"] for run in runs], 0.5),
             "p95": percentile([run["finished_seen_ms"] for run in runs], 0.95),
         },
+        # The same run's baseline: as many queries asked independently (`independent_queries`).
+        "independent_queries_ms": {
+            "p50": percentile([run["independent_ms"] for run in runs], 0.5),
+            "p95": percentile([run["independent_ms"] for run in runs], 0.95),
+        },
+        "trace_over_independent": round(
+            percentile(trace_ms, 0.5) / percentile([run["independent_ms"] for run in runs], 0.5), 2
+        ),
         "lookup_round_trip_ms": {
             "p50": percentile([run["lookup_ms"] for run in runs], 0.5),
             "p95": percentile([run["lookup_ms"] for run in runs], 0.95),

@@ -29,8 +29,11 @@ from .models import Case, Query
 
 
 def access_case_by_id(actor: Actor, case_id: UUID | str, action: str) -> Case:
-    """The case `case_id`, if `actor` may do `action` (`VIEW`, `CHANGE`) to it; else `NotFound`."""
-    return access_object(actor=actor, model=Case, action=action, pk=case_id)
+    """The case `case_id`, if `actor` may do `action` (`VIEW`, `CHANGE`) to it; else `NotFound`.
+    Its unit comes with it: what a case's act checks (a policy, a grant) is the unit's."""
+    return access_object(
+        actor=actor, model=Case, action=action, queryset=Case.objects.select_related("unit"), pk=case_id
+    )
 
 
 def access_query_by_id(actor: Actor, query_id: UUID | str, action: str) -> Query:

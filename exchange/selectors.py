@@ -25,7 +25,7 @@ from .models import Case, Query, Trace
 from .querysets import VIEW
 from .traces.audit_actions import TraceAction
 from .traces.export import graph_csv, graph_document
-from .traces.graph import TraceGraph, trace_graph
+from .traces.graph import TraceSummary, trace_graph, trace_summary
 from .traces.progress import trace_settle
 
 EXPORT_FORMATS = ("json", "csv")
@@ -58,26 +58,35 @@ def query_get(actor: Actor, query_id: UUID | str) -> Query:
     return access_query_by_id(actor, query_id, VIEW)
 
 
-def _trace_reached(actor: Actor, trace_id: UUID | str, action: str, **details: Any) -> TraceGraph:
-    """The trace's graph, its state brought up to date first (a query may have closed by
-    expiring, with no answer to settle it), its reading recorded against its case."""
+def _trace_reached(actor: Actor, trace_id: UUID | str) -> Trace:
+    """The trace, its state brought up to date first (a query may have closed by expiring,
+    with no answer to settle it); the caller records the reading."""
     trace = access_object(actor=actor, model=Trace, action=VIEW, pk=trace_id)
     trace_settle(trace.pk)
     trace.refresh_from_db(fields=["finished_at"])
-    graph = trace_graph(trace)
-    event_record(
-        actor=actor,
-        action=action,
-        target=trace,
-        case_id=str(trace.case_id),
-        details={"accounts": graph.accounts_found, "transfers": len(graph.edges), **details},
+    return trace
+
+
+def _reading_record(actor: Actor, trace: Trace, action: str, **details: Any) -> None:
+    event_record(actor=actor, action=action, target=trace, case_id=str(trace.case_id), details=details)
+
+
+def trace_get(actor: Actor, trace_id: UUID | str, *, graph: bool = True) -> TraceSummary:
+    """One trace the actor may see (police of its unit, auditors), as its state and its graph,
+    or (`graph=False`, what a poll while it runs needs) its state alone; each reading is
+    recorded against its case."""
+    trace = _trace_reached(actor, trace_id)
+    if not graph:
+        summary = trace_summary(trace)
+        _reading_record(
+            actor, trace, TraceAction.TRACE_VIEWED, accounts=summary.accounts_found, state_only=True
+        )
+        return summary
+    found = trace_graph(trace)
+    _reading_record(
+        actor, trace, TraceAction.TRACE_VIEWED, accounts=found.accounts_found, transfers=len(found.edges)
     )
-    return graph
-
-
-def trace_get(actor: Actor, trace_id: UUID | str) -> TraceGraph:
-    """One trace the actor may see (police of its unit, auditors), as its state and graph."""
-    return _trace_reached(actor, trace_id, TraceAction.TRACE_VIEWED)
+    return found
 
 
 def trace_export(actor: Actor, trace_id: UUID | str, export_format: str) -> str:
@@ -85,7 +94,16 @@ def trace_export(actor: Actor, trace_id: UUID | str, export_format: str) -> str:
     as an export, with its format."""
     if export_format not in EXPORT_FORMATS:
         raise Invalid("Unknown export format.", fields={"format": [f"One of {', '.join(EXPORT_FORMATS)}."]})
-    graph = _trace_reached(actor, trace_id, TraceAction.TRACE_EXPORTED, format=export_format)
+    trace = _trace_reached(actor, trace_id)
+    graph = trace_graph(trace)
+    _reading_record(
+        actor,
+        trace,
+        TraceAction.TRACE_EXPORTED,
+        accounts=graph.accounts_found,
+        transfers=len(graph.edges),
+        format=export_format,
+    )
     if export_format == "csv":
         return graph_csv(graph)
     return json.dumps(graph_document(graph), ensure_ascii=False)

@@ -27,10 +27,18 @@ def blind_index_filter(
     yet re-indexed by a running rotation are found too. A value that normalises to nothing
     matches no row.
     """
+    return blind_index_filter_any(model, field_name, [value], kind=kind)
+
+
+def blind_index_filter_any(
+    model: type[models.Model], field_name: str, values: Sequence[str], *, kind: str | None = None
+) -> models.Q:
+    """Rows whose encrypted `field_name` equals any of `values`, as one indexed `IN` query: a
+    batch of values costs one query, not one each (`blind_index_filter` for the rules)."""
     index = index_field_for(model, field_name)
     kind = _search_kind(index.source_field, kind)
     keys = [(key.version, key.secret) for key in keyring.active(KeyPurpose.INDEX)]
-    digests = blind_index.digests(keys, kind, value)
+    digests = [digest for value in values for digest in blind_index.digests(keys, kind, value)]
     return models.Q(**{f"{index.name}__in": digests}) if digests else models.Q(pk__in=[])
 
 

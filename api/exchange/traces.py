@@ -110,8 +110,14 @@ class TraceOutputSerializer(serializers.Serializer):
     accounts_found = serializers.IntegerField()
     amount_found = serializers.DecimalField(max_digits=14, decimal_places=2)
     amount_stopped = serializers.DecimalField(max_digits=14, decimal_places=2)
-    nodes = NodeOutputSerializer(many=True)
-    edges = EdgeOutputSerializer(many=True)
+    nodes = NodeOutputSerializer(many=True, required=False, help_text="Left out with ?graph=false.")
+    edges = EdgeOutputSerializer(many=True, required=False, help_text="Left out with ?graph=false.")
+
+
+class TraceReadInputSerializer(serializers.Serializer):
+    graph = serializers.BooleanField(
+        default=True, help_text="false: the state alone, without nodes and edges (a poll while it runs)."
+    )
 
 
 class TraceExportInputSerializer(serializers.Serializer):
@@ -141,14 +147,18 @@ class TraceStartApi(APIView):
 
 
 class TraceDetailApi(APIView):
-    """A trace's state while it runs and its fund-flow graph, accounts masked; each reading is
+    """A trace's state while it runs and its fund-flow graph, accounts masked; `?graph=false`
+    reads the state alone, by a few counts, as a poll while it runs should. Each reading is
     recorded against its case."""
 
     allowed_roles = TRACE_READERS
 
-    @extend_schema(responses=TraceOutputSerializer)
+    @extend_schema(parameters=[TraceReadInputSerializer], responses=TraceOutputSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
-        return Response(graph_document(selectors.trace_get(request_actor(request), pk)))
+        params = TraceReadInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        graph = selectors.trace_get(request_actor(request), pk, graph=params.validated_data["graph"])
+        return Response(graph_document(graph))
 
 
 class TraceExportApi(APIView):

@@ -106,8 +106,7 @@ def _apply(
             for kind, value in spec.found_in(document)
         ]
     query.save()
-    for finding in findings:
-        finding.save()
+    Finding.objects.bulk_create(findings)
     if result is not None:
         spec.on_answer(query, result)
     # After what the answer set off: a trace whose last open query this was is finished.

@@ -28,7 +28,7 @@ from exchange.delivery.outbox import outbox_enqueue
 from exchange.kinds import KindSpec, spec_for
 from exchange.models import Case, Query, Trace
 from exchange.querysets import CHANGE
-from exchange.sending import sending_refusal
+from exchange.sending import SendingChecks
 from partners.choices import Delivery
 from partners.models import Partner
 
@@ -55,22 +55,6 @@ class Submission:
                 "The deadline is out of range.",
                 fields={"deadline_seconds": [f"From {MIN_DEADLINE_SECONDS} to {MAX_DEADLINE_SECONDS}."]},
             )
-
-
-def _partner_and_spec(actor: Actor, submission: Submission) -> tuple[Partner, KindSpec]:
-    """The kind and the partner, looked up among the partners the actor's unit can see.
-
-    A partner the unit cannot see gets the same answer as a code that names nobody, from
-    the same single query: the refusals that name a partner (`no_grant`, suspended) are
-    only for partners the unit already knows.
-    """
-    spec = spec_for(submission.kind)
-    if spec is None:
-        raise Invalid("Unknown request kind.", fields={"kind": ["Not a request kind AFX carries."]})
-    partner = Partner.objects.restrict(actor).filter(code=submission.partner).first()
-    if partner is None or submission.kind not in partner.answers:
-        raise Invalid("No partner with this code answers this kind.", fields={"partner": ["Not available."]})
-    return partner, spec
 
 
 @dataclass(frozen=True)
@@ -109,49 +93,77 @@ def _store(
     return query
 
 
-def query_submit_placed(
-    *, actor: Actor, submission: Submission, placement: Placement | None = None
-) -> tuple[Query, DomainError | None]:
-    """One query sent on an officer's behalf by another service (a trace's next tier), inside
-    that service's transaction, `placement` putting it in a trace: the case is reached here,
-    and a refusal is returned, not raised, so the caller decides what follows it."""
-    case = access_case_by_id(actor, submission.case_id, CHANGE)
-    return _submit_one(actor, case, submission, placement)
+class CaseSubmitter:
+    """Stores queries into one case (reached by the caller), each as pending (or awaiting
+    approval) or as refused, with its audit event and outbox row.
 
-
-def _submit_one(
-    actor: Actor, case: Case, submission: Submission, placement: Placement | None = None
-) -> tuple[Query, DomainError | None]:
-    """Store one query into `case` (reached by the caller), as pending (or awaiting approval)
-    or as refused, with its audit event and outbox row.
-
-    Invalid input raises (nothing is stored); a refusal is returned, not raised, so that the
-    refused query commits with the rest of the caller's transaction.
+    What the queries of one call share is read once: each partner with its kind, the case's
+    lock and each grant (`SendingChecks`), so a trace's answer that sends fifty queries does
+    not read them fifty times.
     """
-    partner, spec = _partner_and_spec(actor, submission)
-    values = spec.validate_input(partner, submission.input)
-    query = _store(actor, case, submission, partner, spec, values)
-    if placement is not None:
-        query.trace, query.tier, query.parent = placement.trace, placement.tier, placement.parent
-    refusal = sending_refusal(unit=actor.partner, case=case, partner=partner, spec=spec, query=query)
-    if refusal is not None:
-        states.move(query, QueryStatus.REFUSED, at=query.created_at)
-        query.reason = refusal.code
-        refusal.audited = True
-    query.save()
-    index = query.subject_index
-    details = {"kind": spec.name, "partner": partner.code, "subject_index": index.hex() if index else ""}
-    event_record(
-        actor=actor,
-        action=ExchangeAction.QUERY_REFUSED if refusal else spec.submitted_action,
-        outcome=Outcome.DENIED if refusal else Outcome.ALLOWED,
-        target=query,
-        case_id=str(case.pk),
-        details={**details, "reason": refusal.code} if refusal else details,
-    )
-    if query.status == QueryStatus.PENDING and partner.delivery == Delivery.PUSH:
-        outbox_enqueue(query)
-    return query, refusal
+
+    def __init__(self, actor: Actor, case: Case) -> None:
+        self.actor = actor
+        self.case = case
+        self.checks = SendingChecks(unit=actor.partner, case=case)
+        self._partners: dict[str, Partner | None] = {}
+
+    def submit(
+        self, submission: Submission, placement: Placement | None = None
+    ) -> tuple[Query, DomainError | None]:
+        """One query; invalid input raises (nothing is stored), a refusal is returned, not
+        raised, so that the refused query commits with the rest of the caller's transaction."""
+        partner, spec = self._partner_and_spec(submission)
+        values = spec.validate_input(partner, submission.input)
+        query = _store(self.actor, self.case, submission, partner, spec, values)
+        if placement is not None:
+            query.trace, query.tier, query.parent = placement.trace, placement.tier, placement.parent
+        refusal = self.checks.refusal(partner=partner, spec=spec, query=query)
+        if refusal is not None:
+            states.move(query, QueryStatus.REFUSED, at=query.created_at)
+            query.reason = refusal.code
+            refusal.audited = True
+        query.save()
+        index = query.subject_index
+        details = {"kind": spec.name, "partner": partner.code, "subject_index": index.hex() if index else ""}
+        event_record(
+            actor=self.actor,
+            action=ExchangeAction.QUERY_REFUSED if refusal else spec.submitted_action,
+            outcome=Outcome.DENIED if refusal else Outcome.ALLOWED,
+            target=query,
+            case_id=str(self.case.pk),
+            details={**details, "reason": refusal.code} if refusal else details,
+        )
+        if query.status == QueryStatus.PENDING and partner.delivery == Delivery.PUSH:
+            outbox_enqueue(query)
+        return query, refusal
+
+    def _partner_and_spec(self, submission: Submission) -> tuple[Partner, KindSpec]:
+        """The kind and the partner, looked up among the partners the actor's unit can see.
+
+        A partner the unit cannot see gets the same answer as a code that names nobody, from
+        the same single query: the refusals that name a partner (`no_grant`, suspended) are
+        only for partners the unit already knows.
+        """
+        spec = spec_for(submission.kind)
+        if spec is None:
+            raise Invalid("Unknown request kind.", fields={"kind": ["Not a request kind AFX carries."]})
+        if submission.partner not in self._partners:
+            found = Partner.objects.restrict(self.actor).filter(code=submission.partner).first()
+            self._partners[submission.partner] = found
+        partner = self._partners[submission.partner]
+        if partner is None or submission.kind not in partner.answers:
+            raise Invalid(
+                "No partner with this code answers this kind.", fields={"partner": ["Not available."]}
+            )
+        return partner, spec
+
+
+def case_submitter(*, actor: Actor, case_id: UUID | str) -> CaseSubmitter:
+    """Queries sent on an officer's behalf by another service (a trace's next tier), inside
+    that service's transaction, each placed in a trace: the case is reached here, once
+    (`NotFound` if the officer may not act in it)."""
+    return CaseSubmitter(actor, access_case_by_id(actor, case_id, CHANGE))
 
 
 def query_submit(*, actor: Actor, submission: Submission) -> Query:
@@ -159,7 +171,7 @@ def query_submit(*, actor: Actor, submission: Submission) -> Query:
     A refusal is committed (as a refused query) and then raised."""
     case = access_case_by_id(actor, submission.case_id, CHANGE)
     with transaction.atomic():
-        query, refusal = _submit_one(actor, case, submission)
+        query, refusal = CaseSubmitter(actor, case).submit(submission)
     if refusal is not None:
         raise refusal
     return query
@@ -198,8 +210,9 @@ def query_submit_batch(
                 continue
             assert isinstance(submission, Submission)
             try:
+                # A submitter per item: a lock read inside a savepoint rolled back is let go.
                 with transaction.atomic():
-                    query, refusal = _submit_one(actor, case, submission)
+                    query, refusal = CaseSubmitter(actor, case).submit(submission)
                 results.append(BatchItemResult(index=index, query=query, error=refusal))
             except DomainError as error:
                 results.append(BatchItemResult(index=index, error=error))

@@ -14,15 +14,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 
 from exchange.choices import HoldKind, HoldStatus, QueryStatus
-from exchange.models import Finding, Hold, Query, Trace, TraceAccount, TraceTransfer
+from exchange.models import Finding, Hold, Query, Trace, TraceTransfer
 from exchange.traces.progress import OUTSTANDING_STATUSES
 from privacy.choices import Kind
 from privacy.masking import mask
 
-STOPPED = "stopped"
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,9 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class TraceGraph:
+class TraceSummary:
+    """A trace's state: what an officer polls while it runs, read by a few aggregates."""
+
     trace: Trace
     state: str
     tiers_done: int
@@ -78,8 +80,33 @@ class TraceGraph:
     accounts_found: int
     amount_found: Decimal
     amount_stopped: Decimal
+
+
+@dataclass(frozen=True)
+class TraceGraph(TraceSummary):
+    """A trace's state and its fund-flow graph."""
+
     nodes: list[Node]
     edges: list[Edge]
+
+
+def trace_summary(trace: Trace) -> TraceSummary:
+    """The state alone, no account decrypted: counts and sums in the database."""
+    accounts = trace.accounts.aggregate(found=Count("pk"), amount=Sum("balance"))
+    tiers = (
+        trace.accounts.filter(query__isnull=False)
+        .values("tier")
+        .annotate(open=Count("pk", filter=Q(query__status__in=OUTSTANDING_STATUSES)))
+    )
+    return TraceSummary(
+        trace=trace,
+        state=_state(trace),
+        tiers_done=_tiers_done({row["tier"]: row["open"] > 0 for row in tiers}),
+        queries_outstanding=_outstanding(trace),
+        accounts_found=accounts["found"],
+        amount_found=_cents(accounts["amount"]),
+        amount_stopped=_amount_stopped(trace),
+    )
 
 
 def trace_graph(trace: Trace) -> TraceGraph:
@@ -116,29 +143,49 @@ def trace_graph(trace: Trace) -> TraceGraph:
         )
         for account in accounts
     ]
-    outstanding = trace.queries.filter(status__in=OUTSTANDING_STATUSES).count()
+    asked: dict[int, bool] = {}
+    for account in accounts:
+        if account.query is not None:
+            still_open = account.query.status in OUTSTANDING_STATUSES
+            asked[account.tier] = asked.get(account.tier, False) or still_open
     return TraceGraph(
         trace=trace,
-        state="finished" if trace.finished_at else "running",
-        tiers_done=_tiers_done(accounts),
-        queries_outstanding=outstanding,
+        state=_state(trace),
+        tiers_done=_tiers_done(asked),
+        queries_outstanding=_outstanding(trace),
         accounts_found=len(accounts),
-        amount_found=sum((a.balance for a in accounts if a.balance is not None), Decimal("0")),
-        amount_stopped=sum(
-            (s.amount_held for s in stops.values() if s.outcome == STOPPED and s.amount_held), Decimal("0")
-        ),
+        amount_found=_cents(sum((a.balance for a in accounts if a.balance is not None), Decimal("0"))),
+        amount_stopped=_amount_stopped(trace),
         nodes=nodes,
         edges=edges,
     )
 
 
-def _tiers_done(accounts: list[TraceAccount]) -> int:
-    """The tiers, from the first, whose every asked account is closed (answered or not)."""
-    open_tiers = {a.tier for a in accounts if a.query is not None and a.query.status in OUTSTANDING_STATUSES}
-    asked = sorted({a.tier for a in accounts if a.query is not None})
+def _state(trace: Trace) -> str:
+    return "finished" if trace.finished_at else "running"
+
+
+def _outstanding(trace: Trace) -> int:
+    return int(trace.queries.filter(status__in=OUTSTANDING_STATUSES).count())
+
+
+def _amount_stopped(trace: Trace) -> Decimal:
+    """What the trace's stop-payments held: each stop a bank made is a hold of its amount."""
+    held = Hold.objects.filter(query__trace=trace, kind=HoldKind.STOP_PAYMENT).aggregate(total=Sum("amount"))
+    return _cents(held["total"])
+
+
+def _cents(total: Decimal | None) -> Decimal:
+    """A sum as money, two places, whatever the database's sum kept (SQLite's keeps none)."""
+    return (total or Decimal("0")).quantize(CENT)
+
+
+def _tiers_done(asked: dict[int, bool]) -> int:
+    """The tiers, from the first, whose every asked account is closed (answered or not):
+    `asked` says of each tier with an asked account whether one is still open."""
     done = 0
-    for tier in asked:
-        if tier in open_tiers:
+    for tier in sorted(asked):
+        if asked[tier]:
             break
         done = tier
     return done

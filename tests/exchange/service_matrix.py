@@ -101,8 +101,8 @@ ROWS = [
     ),
     ServiceRow("exchange.services.queries.query_submit_batch", _batch, reaching(*POLICE_A)),
     ServiceRow(
-        "exchange.services.queries.query_submit_placed",
-        lambda w, a: queries.query_submit_placed(actor=a, submission=_submission(w)),
+        "exchange.services.queries.case_submitter",
+        lambda w, a: queries.case_submitter(actor=a, case_id=w.case_a.pk).submit(_submission(w)),
         reaching(*POLICE_A),
     ),
     ServiceRow(

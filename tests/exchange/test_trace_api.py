@@ -41,8 +41,20 @@ def post(world: Any, body: dict[str, Any], identity: str = "officer_a") -> Any:
     return world.client(identity).post(f"/api/v1/cases/{world.case_a.pk}/traces/", body, format="json")
 
 
-def read(world: Any, trace_id: Any, identity: str = "officer_a") -> Any:
-    return world.client(identity).get(f"/api/v1/traces/{trace_id}/")
+def read(world: Any, trace_id: Any, identity: str = "officer_a", query: str = "") -> Any:
+    return world.client(identity).get(f"/api/v1/traces/{trace_id}/{query}")
+
+
+STATE = ("state", "tiers_done", "queries_outstanding", "accounts_found", "amount_found", "amount_stopped")
+
+
+def assert_state_alone_agrees(world: Any, trace_id: Any) -> dict[str, Any]:
+    """`?graph=false` reads the same state as the full reading, by counts, without the graph."""
+    full = read(world, trace_id).json()
+    alone = read(world, trace_id, query="?graph=false").json()
+    assert "nodes" not in alone and "edges" not in alone
+    assert {key: alone[key] for key in STATE} == {key: full[key] for key in STATE}
+    return full
 
 
 def test_a_trace_from_a_lookup_runs_to_its_graph(world: Any, held: Banks) -> None:
@@ -60,13 +72,13 @@ def test_a_trace_from_a_lookup_runs_to_its_graph(world: Any, held: Banks) -> Non
         [transfer(B, "3000.00"), transfer(C, "1000.00"), transfer(None, "900.00")],
         balance="300.00",
     )
-    running = read(world, trace_id).json()
+    running = assert_state_alone_agrees(world, trace_id)
     assert running["tiers_done"] == 1 and running["state"] == "running"
     transfers(held, trace, B, [transfer(A, "3000.00")], balance="0.00")
     transfers(held, trace, C, [], balance="1000.00")
     stopped(held, node(trace, LOOKUP_ACCOUNT).stop_query, "300.00")
     stopped(held, node(trace, C).stop_query, "1000.00")
-    graph = read(world, trace_id).json()
+    graph = assert_state_alone_agrees(world, trace_id)
     assert graph["state"] == "finished" and graph["finished_at"] is not None
     assert (graph["tiers_done"], graph["queries_outstanding"], graph["accounts_found"]) == (2, 0, 4)
     assert (graph["amount_found"], graph["amount_stopped"]) == ("1300.00", "1300.00")
@@ -137,6 +149,8 @@ def test_exports_as_json_and_csv_are_attachments_and_audited(world: Any, held: B
     assert AuditEvent.objects.filter(action="trace_viewed", target_id=str(trace.pk)).count() == 1
     bad = client.get(f"/api/v1/traces/{trace.pk}/export/", {"format": "xml"})
     assert bad.status_code == 400 and "xml" not in bad.content.decode()
+    not_a_flag = client.get(f"/api/v1/traces/{trace.pk}/", {"graph": "maybe-xyz"})
+    assert not_a_flag.status_code == 400 and "maybe-xyz" not in not_a_flag.content.decode()
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)
