@@ -4,7 +4,8 @@ A query starts `pending`, or `awaiting_approval` when its kind needs a superviso
 approval first. The gateway may refuse it before it leaves; delivery dispatches it; its
 partner answers it (answered, not found, failed), or its deadline expires it; it may be
 cancelled while it is open. The closed statuses are final: nothing moves a query out of
-them, so a late answer cannot overwrite an expiry, nor an expiry an answer.
+them, so a late answer cannot overwrite an expiry, nor an expiry an answer; the one
+exception is `move_late`, for an instruction a bank received and acted on after its deadline.
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ class IllegalMove(Conflict):
 
 def may_move(current: str, to: str) -> bool:
     return to in TRANSITIONS[current]
+
+
+def move_late(query: Query, to: str, *, at: datetime | None = None) -> list[str]:
+    """An expired query's answer, kept: only the answers service calls it, for a unit-signed
+    instruction (a stop, a freeze) that was delivered, since the bank may act after the
+    deadline and money it holds must not go unknown. The query stays closed (its
+    `closed_at` is the expiry's); it gains its answer and the time it came."""
+    if query.status != QueryStatus.EXPIRED or query.dispatched_at is None or to not in ANSWER_STATUSES:
+        raise IllegalMove(f"A {query.status} query cannot take a late answer.")
+    query.status, query.answered_at = to, at or timezone.now()
+    return ["status", "answered_at"]
 
 
 def move(query: Query, to: str, *, at: datetime | None = None) -> list[str]:

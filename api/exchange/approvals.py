@@ -1,18 +1,15 @@
-"""The supervisor's acts on a waiting query, its cancellation, and a case's holds.
+"""The supervisor's acts on a waiting query, and its cancellation.
 
 `POST /queries/{id}/approve/`, `/reject/` (a reason code) and `/cancel/` answer the query as
-`GET /queries/{id}/` shows it; `GET /cases/{id}/holds/` lists what the case holds on which
-account (masked), until when. Thin: who may act on which query or case is decided by the
-services (`exchange.services.approvals`, `exchange.services.holds`)."""
+`GET /queries/{id}/` shows it. Thin: who may act on which query is decided by the service
+(`exchange.services.approvals`); a case's holds are listed by `api.exchange.holds`."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,11 +17,7 @@ from rest_framework.views import APIView
 from api.permissions import POLICE
 from api.schema import refusal
 from api.views import request_actor
-from core.roles import Role
-from exchange.models import Hold
-from exchange.services import approvals, holds
-from privacy.choices import Kind
-from privacy.masking import mask
+from exchange.services import approvals
 
 from .serializers import QueryOutputSerializer
 
@@ -95,47 +88,3 @@ class QueryCancelApi(APIView):
     def post(self, request: Request, pk: UUID) -> Response:
         query = approvals.query_cancel(actor=request_actor(request), query_id=pk)
         return Response(QueryOutputSerializer(query).data)
-
-
-class HoldOutputSerializer(serializers.ModelSerializer):
-    account = serializers.SerializerMethodField()
-    bank: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    query = serializers.UUIDField(source="query_id", help_text="The instruction that established it.")
-
-    class Meta:
-        model = Hold
-        fields = [
-            "id",
-            "query",
-            "bank",
-            "kind",
-            "account",
-            "status",
-            "amount",
-            "partial",
-            "started_at",
-            "expires_at",
-            "warned_at",
-            "ended_at",
-        ]
-
-    def get_account(self, hold: Hold) -> str:
-        """The account, masked; its plaintext is revealed through the query that stopped it."""
-        return mask(Kind.ACCOUNT, hold.account)
-
-
-class CaseHoldListApi(generics.ListAPIView):
-    """The stops and freezes of a case, soonest to end first: police of its unit, auditors."""
-
-    serializer_class = HoldOutputSerializer
-    allowed_roles = POLICE | {Role.AUDITOR}
-    pagination_ordering = "expires_at"
-
-    @extend_schema(
-        responses={200: HoldOutputSerializer(many=True), 404: refusal("No such case (or another unit's).")}
-    )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self) -> QuerySet[Hold]:
-        return holds.hold_list(actor=request_actor(self.request), case_id=self.kwargs["pk"])

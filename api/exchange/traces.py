@@ -52,7 +52,7 @@ class TraceInputSerializer(serializers.Serializer):
         return attrs
 
 
-class HoldOutputSerializer(serializers.Serializer):
+class TraceHoldOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     status = serializers.CharField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -60,7 +60,7 @@ class HoldOutputSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class StopOutputSerializer(serializers.Serializer):
+class TraceStopOutputSerializer(serializers.Serializer):
     query_id = serializers.UUIDField()
     status = serializers.CharField()
     outcome = serializers.CharField(allow_null=True)
@@ -78,8 +78,8 @@ class NodeOutputSerializer(serializers.Serializer):
     query_status = serializers.CharField(allow_null=True)
     unroutable_reason = serializers.CharField()
     stop_reason = serializers.CharField()
-    hold = HoldOutputSerializer(allow_null=True)
-    stop = StopOutputSerializer(allow_null=True)
+    hold = TraceHoldOutputSerializer(allow_null=True)
+    stop = TraceStopOutputSerializer(allow_null=True)
     other_units_cases = serializers.IntegerField()
 
 

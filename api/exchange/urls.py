@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import approvals, keys, traces, views
+from . import approvals, holds, keys, traces, views
 
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("queries/<uuid:pk>/approve/", approvals.QueryApproveApi.as_view(), name="query-approve"),
     path("queries/<uuid:pk>/reject/", approvals.QueryRejectApi.as_view(), name="query-reject"),
     path("queries/<uuid:pk>/cancel/", approvals.QueryCancelApi.as_view(), name="query-cancel"),
-    path("cases/<uuid:pk>/holds/", approvals.CaseHoldListApi.as_view(), name="case-holds"),
+    path("cases/<uuid:pk>/holds/", holds.CaseHoldListApi.as_view(), name="case-holds"),
     path("cases/<uuid:pk>/traces/", traces.TraceStartApi.as_view(), name="trace-start"),
     path("traces/<uuid:pk>/", traces.TraceDetailApi.as_view(), name="trace-detail"),
     path("traces/<uuid:pk>/export/", traces.TraceExportApi.as_view(), name="trace-export"),

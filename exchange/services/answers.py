@@ -90,11 +90,12 @@ def _apply(
 ) -> Query:
     """Store the answer, the identifiers it names, and what it sets off, in the caller's
     transaction, with the query locked."""
-    if not states.may_move(query.status, status_value):
-        raise QueryClosed(f"This query is {query.status}; it takes no answer.")
     spec = kinds.spec_of(query)
+    late = _late_instruction(query, spec, status_value)
+    if not late and not states.may_move(query.status, status_value):
+        raise QueryClosed(f"This query is {query.status}; it takes no answer.")
     now = timezone.now()
-    states.move(query, status_value, at=now)
+    (states.move_late if late else states.move)(query, status_value, at=now)
     query.partner_reason = reason or None
     query.answer_digest = digest
     findings: list[Finding] = []
@@ -123,6 +124,19 @@ def _apply(
             # A count: a bank's answer may name 500 accounts, more than an event holds; the
             # Finding rows name them, by blind index, linked to this query.
             **({"findings": len(findings)} if findings else {}),
+            **({"late": True} if late else {}),
         },
     )
     return query
+
+
+def _late_instruction(query: Query, spec: kinds.KindSpec, status_value: str) -> bool:
+    """Whether this is the answer of a bank that acted on a delivered instruction (a stop, a
+    freeze) after its deadline expired it: it is kept, so a hold the bank made is known
+    (its 48 hours run from the bank's own time) and counted."""
+    return (
+        query.status == QueryStatus.EXPIRED
+        and query.dispatched_at is not None
+        and spec.signed_by_unit
+        and status_value in ANSWER_STATUSES
+    )

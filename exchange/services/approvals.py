@@ -84,6 +84,32 @@ def _refused(actor: Actor, query: Query, action: str, refusal: DomainError) -> D
     return refusal
 
 
+def _close(
+    actor: Actor,
+    query: Query,
+    to: str,
+    reason: str,
+    action: str,
+    details: dict[str, object],
+    *,
+    outcome: Outcome = Outcome.ALLOWED,
+) -> None:
+    """Close `query` before it is answered (moved `to` refused or cancelled, for `reason`),
+    record `action` with `details` (built by the caller, so before the move) and settle its
+    trace; in the caller's transaction."""
+    query.reason = reason
+    query.save(update_fields=["reason", *states.move(query, to)])
+    event_record(
+        actor=actor,
+        action=action,
+        outcome=outcome,
+        target=query,
+        case_id=str(query.case_id),
+        details=details,
+    )
+    query_closed(query)
+
+
 def _approval_refusal(actor: Actor, query: Query, action: str) -> DomainError | None:
     if query.requested_by_id == getattr(actor, "pk", None):
         return _refused(actor, query, action, OwnRequest("You cannot approve or reject your own request."))
@@ -117,18 +143,15 @@ def _approve(actor: Actor, query: Query) -> DomainError | None:
         unit=query.case.unit, case=query.case, partner=query.partner, spec=spec, query=query
     )
     if refused is not None:
-        code = refused.code
-        query.reason = code
-        query.save(update_fields=["reason", *states.move(query, QueryStatus.REFUSED)])
-        event_record(
-            actor=actor,
-            action=ExchangeAction.QUERY_REFUSED,
+        _close(
+            actor,
+            query,
+            QueryStatus.REFUSED,
+            refused.code,
+            ExchangeAction.QUERY_REFUSED,
+            {"kind": query.kind, "partner": query.partner.code, "reason": refused.code},
             outcome=Outcome.DENIED,
-            target=query,
-            case_id=str(query.case_id),
-            details={"kind": query.kind, "partner": query.partner.code, "reason": code},
         )
-        query_closed(query)
         refused.audited = True
         return refused
     now = timezone.now()
@@ -158,19 +181,34 @@ def query_reject(*, actor: Actor, query_id: UUID | str, reason: str) -> Query:
         query = _locked(reached)
         refusal = _approval_refusal(actor, query, ExchangeAction.QUERY_REJECTED)
         if refusal is None:
-            query.reason = REJECTED
-            query.save(update_fields=["reason", *states.move(query, QueryStatus.REFUSED)])
-            event_record(
-                actor=actor,
-                action=ExchangeAction.QUERY_REJECTED,
-                target=query,
-                case_id=str(query.case_id),
-                details={"kind": query.kind, "reason": reason},
+            _close(
+                actor,
+                query,
+                QueryStatus.REFUSED,
+                REJECTED,
+                ExchangeAction.QUERY_REJECTED,
+                {"kind": query.kind, "reason": reason},
             )
-            query_closed(query)
     if refusal is not None:
         raise refusal
     return query
+
+
+def _cancel_refusal(actor: Actor, query: Query) -> DomainError | None:
+    action = ExchangeAction.QUERY_CANCELLED
+    if query.requested_by_id != getattr(actor, "pk", None) and acting_role(actor) != Role.SUPERVISOR:
+        return _refused(
+            actor, query, action, NotYourRequest("Only its requester or a supervisor cancels a query.")
+        )
+    if query.status not in CANCELLABLE:
+        return _refused(actor, query, action, NotCancellable(f"A {query.status} query cannot be cancelled."))
+    if query.dispatched_at is not None and spec_of(query).signed_by_unit:
+        # The bank holds the signed instruction and may have acted on it: a stop or a
+        # freeze is ended by its term or a release, never recalled by a cancellation.
+        return _refused(
+            actor, query, action, NotCancellable("An instruction the bank has received cannot be cancelled.")
+        )
+    return None
 
 
 def query_cancel(*, actor: Actor, query_id: UUID | str) -> Query:
@@ -178,44 +216,18 @@ def query_cancel(*, actor: Actor, query_id: UUID | str) -> Query:
     awaits approval, waits to leave or is with the partner (a signed instruction only until
     it leaves); a late answer is then refused."""
     reached = access_query_by_id(actor, query_id, CHANGE)
-    refusal: DomainError | None = None
     with transaction.atomic():
         query = _locked(reached)
-        if query.requested_by_id != getattr(actor, "pk", None) and acting_role(actor) != Role.SUPERVISOR:
-            refusal = _refused(
+        refusal = _cancel_refusal(actor, query)
+        if refusal is None:
+            _close(
                 actor,
                 query,
+                QueryStatus.CANCELLED,
+                CANCELLED,
                 ExchangeAction.QUERY_CANCELLED,
-                NotYourRequest("Only its requester or a supervisor cancels a query."),
+                {"kind": query.kind, "was": query.status},
             )
-        elif query.status not in CANCELLABLE:
-            refusal = _refused(
-                actor,
-                query,
-                ExchangeAction.QUERY_CANCELLED,
-                NotCancellable(f"A {query.status} query cannot be cancelled."),
-            )
-        elif query.dispatched_at is not None and spec_of(query).signed_by_unit:
-            # The bank holds the signed instruction and may have acted on it: a stop or a
-            # freeze is ended by its term or a release, never recalled by a cancellation.
-            refusal = _refused(
-                actor,
-                query,
-                ExchangeAction.QUERY_CANCELLED,
-                NotCancellable("An instruction the bank has received cannot be cancelled."),
-            )
-        else:
-            was = query.status
-            query.reason = CANCELLED
-            query.save(update_fields=["reason", *states.move(query, QueryStatus.CANCELLED)])
-            event_record(
-                actor=actor,
-                action=ExchangeAction.QUERY_CANCELLED,
-                target=query,
-                case_id=str(query.case_id),
-                details={"kind": query.kind, "was": was},
-            )
-            query_closed(query)
     if refusal is not None:
         raise refusal
     return query

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from exchange import holds
 from exchange.choices import HoldKind
-from exchange.kinds.base import KindSpec, PersonalValue
-from partners.choices import PartnerKind
+from exchange.kinds.base import PersonalValue
+from exchange.kinds.instruction import BankInstruction
 from privacy.choices import Kind
 
 from .audit_actions import TRAITS, FreezeAction
@@ -24,22 +24,18 @@ if TYPE_CHECKING:
     from exchange.models import Query
 
 
-class Freeze(KindSpec):
+class Freeze(BankInstruction):
     name = "freeze"
     label = "Freeze by decision (six months, renewable)"
-    answered_by = frozenset({PartnerKind.BANK.value})
     input_schema = FreezeInput
     answer_schema = FreezeAnswer
-    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
     input_values = (PersonalValue("holder_name", Kind.NAME, revealed_as="holder_name"),)
-    answer_values = ()
     actions = FreezeAction
     traits = TRAITS
     submitted_action = FreezeAction.FREEZE_REQUESTED
     # Counted from the supervisor's approval: a day to approve, then an hour for the bank.
     default_deadline = timedelta(hours=24)
     needs_approval = True
-    signed_by_unit = True
 
     def on_answer(self, query: Query, answer: dict[str, Any]) -> None:
         """A freeze holds the amount frozen for the decision's period from the bank's freeze

@@ -7,9 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exchange import holds
-from exchange.kinds.base import KindSpec, PersonalValue
-from partners.choices import PartnerKind
-from privacy.choices import Kind
+from exchange.kinds.instruction import BankInstruction
 
 from .audit_actions import TRAITS, FreezeReleaseAction
 from .schemas import FreezeReleaseAnswer, FreezeReleaseInput, ReleaseOutcome
@@ -18,20 +16,16 @@ if TYPE_CHECKING:
     from exchange.models import Query
 
 
-class FreezeRelease(KindSpec):
+class FreezeRelease(BankInstruction):
     name = "freeze_release"
     label = "Release a freeze"
-    answered_by = frozenset({PartnerKind.BANK.value})
     input_schema = FreezeReleaseInput
     answer_schema = FreezeReleaseAnswer
-    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
-    answer_values = ()
     actions = FreezeReleaseAction
     traits = TRAITS
     submitted_action = FreezeReleaseAction.FREEZE_RELEASE_REQUESTED
     default_deadline = timedelta(hours=24)
     needs_approval = True
-    signed_by_unit = True
 
     def refusal(self, query: Query) -> str | None:
         """Nothing to release without a freeze of the case in force on the account."""

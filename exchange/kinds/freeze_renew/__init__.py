@@ -7,9 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exchange import holds
-from exchange.kinds.base import KindSpec, PersonalValue
-from partners.choices import PartnerKind
-from privacy.choices import Kind
+from exchange.kinds.instruction import BankInstruction
 
 from .audit_actions import TRAITS, FreezeRenewAction
 from .schemas import FreezeRenewAnswer, FreezeRenewInput, RenewOutcome
@@ -18,20 +16,16 @@ if TYPE_CHECKING:
     from exchange.models import Query
 
 
-class FreezeRenew(KindSpec):
+class FreezeRenew(BankInstruction):
     name = "freeze_renew"
     label = "Renew a freeze for another period"
-    answered_by = frozenset({PartnerKind.BANK.value})
     input_schema = FreezeRenewInput
     answer_schema = FreezeRenewAnswer
-    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
-    answer_values = ()
     actions = FreezeRenewAction
     traits = TRAITS
     submitted_action = FreezeRenewAction.FREEZE_RENEWAL_REQUESTED
     default_deadline = timedelta(hours=24)
     needs_approval = True
-    signed_by_unit = True
 
     def refusal(self, query: Query) -> str | None:
         """Nothing to renew without a freeze of the case in force on the account."""

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from exchange import holds
 from exchange.choices import HoldKind
-from exchange.kinds.base import KindSpec, PersonalValue
-from partners.choices import PartnerKind
+from exchange.kinds.base import PersonalValue
+from exchange.kinds.instruction import BankInstruction
 from privacy.choices import Kind
 
 from .audit_actions import TRAITS, StopPaymentAction
@@ -26,20 +26,16 @@ if TYPE_CHECKING:
     from partners.models import Partner
 
 
-class StopPayment(KindSpec):
+class StopPayment(BankInstruction):
     name = "stop_payment"
     label = "Emergency stop-payment (48 hours)"
-    answered_by = frozenset({PartnerKind.BANK.value})
     input_schema = StopPaymentInput
     answer_schema = StopPaymentAnswer
-    subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
     input_values = (PersonalValue("holder_name", Kind.NAME, revealed_as="holder_name"),)
-    answer_values = ()
     actions = StopPaymentAction
     traits = TRAITS
     submitted_action = StopPaymentAction.STOP_PAYMENT_REQUESTED
     default_deadline = timedelta(seconds=60)
-    signed_by_unit = True
 
     def needs_approval_for(self, unit: Partner) -> bool:
         """Out at once unless the unit's emergency policy asks for a supervisor first."""
