@@ -5,7 +5,8 @@ It depends on nothing from the gateway and on no third-party package but `httpx`
 adapter's own project. An adapter implements a `Handler` (query in, answer
 out) and runs it either in pull mode (`PullLoop` over a `GatewayClient`) or in push mode
 (`PushReceiver` under `serve`). Each kind's typed input and result is in `afx_sdk.kinds`
-(a platform's `order_lookup`; a bank's `account_transfers`, `stop_payment` and the freezes),
+(a platform's `order_lookup`; a bank's `account_transfers`, `stop_payment` and the freezes;
+a telecom's `number_block`),
 and a bank verifies the unit's signed instruction on a stop or freeze with `verify_query`
 and the keys of `fetch_unit_keys`.
 """
@@ -35,6 +36,14 @@ from .kinds.freeze import (
     ReleaseOutcome,
     RenewOutcome,
 )
+from .kinds.number_block import (
+    NUMBER_BLOCK,
+    BlockOutcome,
+    BlockReason,
+    NumberBlock,
+    NumberBlockResult,
+    TelecomRefusal,
+)
 from .kinds.order_lookup import ORDER_LOOKUP, OrderLookup, OrderLookupResult
 from .kinds.stop_payment import (
     STOP_PAYMENT,
@@ -55,6 +64,7 @@ __all__ = [
     "FREEZE",
     "FREEZE_RELEASE",
     "FREEZE_RENEW",
+    "NUMBER_BLOCK",
     "ORDER_LOOKUP",
     "STOP_PAYMENT",
     "AccountTransfers",
@@ -65,6 +75,8 @@ __all__ = [
     "AnswerStatus",
     "Backoff",
     "BankRefusal",
+    "BlockOutcome",
+    "BlockReason",
     "Channel",
     "CheckedField",
     "Freeze",
@@ -84,6 +96,8 @@ __all__ = [
     "MalformedMessage",
     "MemoryNonceStore",
     "NonceStore",
+    "NumberBlock",
+    "NumberBlockResult",
     "OrderLookup",
     "OrderLookupResult",
     "PullLoop",
@@ -97,6 +111,7 @@ __all__ = [
     "StopOutcome",
     "StopPayment",
     "StopPaymentResult",
+    "TelecomRefusal",
     "Transfer",
     "UnitKeys",
     "fetch_gateway_keys",

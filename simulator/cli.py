@@ -9,6 +9,9 @@ Pull mode signs with the adapter's key: `AFX_KEY_ID` and `AFX_PRIVATE_KEY` (or `
 process list. Push mode verifies the gateway's signatures with its public key(s),
 `AFX_GATEWAY_PUBLIC_KEY`, or, without it, fetched once from `--gateway`'s `/signing-keys/`.
 
+A telecom (`--partner tel-east`) answers `number_block` queries (`simulator.telecom`): numbers
+blocked in memory, protected numbers refused, the seed choosing the numbers blocked already.
+
 Standard output gets one line when ready, then one line per answered query (`<id> <status>`,
 no personal data); logs go to standard error. SIGTERM or SIGINT stops the process cleanly.
 """
@@ -49,7 +52,8 @@ from .platform import (
     answer_printer,
     unavailable_while_down,
 )
-from .tables import BANK_PARTNERS, PLATFORMS
+from .tables import BANK_PARTNERS, PLATFORMS, TELECOM_PARTNERS
+from .telecom import TELECOM_KINDS, SimulatedTelecom
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--partner",
         required=True,
-        choices=sorted([*PLATFORMS, *BANK_PARTNERS]),
-        help="the platform's or bank's code",
+        choices=sorted([*PLATFORMS, *BANK_PARTNERS, *TELECOM_PARTNERS]),
+        help="the platform's, bank's or telecom's code",
     )
     parser.add_argument("--mode", required=True, choices=("push", "pull"))
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
@@ -131,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per poll would drown the rest
-    handler = bank_handler(args) if args.partner in BANK_PARTNERS else platform_handler(args)
+    if args.partner in TELECOM_PARTNERS:
+        handler = telecom_handler(args)
+    else:
+        handler = bank_handler(args) if args.partner in BANK_PARTNERS else platform_handler(args)
     downtime = Downtime(after=args.down_after, duration=args.down_for)
     stop = stop_on_signals()
     (run_push if args.mode == "push" else run_pull)(args, handler, downtime, stop)
@@ -169,6 +176,17 @@ def bank_handler(args: argparse.Namespace) -> Handler:
         rng=random.Random(args.seed),  # noqa: S311 - fault injection, not secrets
     )
     return HandlerRegistry(dict.fromkeys(BANK_KINDS, faulty))
+
+
+def telecom_handler(args: argparse.Namespace) -> Handler:
+    """The telecom, its blocks in memory, with the configured faults."""
+    faulty = FaultyHandler(
+        SimulatedTelecom(args.partner, seed=args.seed),
+        latency_seconds=args.latency_ms / 1000,
+        error_rate=args.error_rate,
+        rng=random.Random(args.seed),  # noqa: S311 - fault injection, not secrets
+    )
+    return HandlerRegistry(dict.fromkeys(TELECOM_KINDS, faulty))
 
 
 def run_push(args: argparse.Namespace, handler: Handler, downtime: Downtime, stop: threading.Event) -> None:

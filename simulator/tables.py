@@ -73,3 +73,33 @@ GIVEN_NAME_CHARACTERS = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂华建国"  # one or two of these follow the surname
     "志红玉兰文辉鹏飞海燕晶慧欣怡浩宇子涵梓轩雨婷晓东佳琪俊"
 )
+
+
+@dataclass(frozen=True)
+class Telecom:
+    code: str
+    name: str
+
+
+# The simulated telecom operators AFX knows (the demo would register the same codes).
+TELECOM_PARTNERS = {telecom.code: telecom for telecom in (Telecom("tel-east", "中国电信"),)}
+
+# Numbers no operator blocks, whatever the request: emergency services, the police's own
+# anti-fraud and government hotlines, and the operators' customer service lines. A block of
+# one is refused `protected_number`.
+PROTECTED_NUMBERS = frozenset(
+    {
+        "110",  # police
+        "119",  # fire
+        "120",  # ambulance
+        "122",  # traffic accidents
+        "12110",  # police by text message
+        "96110",  # the anti-fraud centres' warning line
+        "12345",  # government service hotline
+        "12315",  # consumer complaints
+        "12321",  # reporting spam calls and messages
+        "10000",  # 中国电信 customer service
+        "10086",  # 中国移动 customer service
+        "10010",  # 中国联通 customer service
+    }
+)

@@ -1,4 +1,4 @@
-"""Partners: registering one, and suspending or reactivating it."""
+"""Partners: registering one, changing a bank's BINs, and suspending or reactivating it."""
 
 from __future__ import annotations
 
@@ -87,8 +87,8 @@ def partner_create(
     if kind not in PartnerKind.values:
         raise Invalid("Unknown partner kind.", fields={"kind": [f"One of: {', '.join(PartnerKind.values)}."]})
     answered = _validate_reachability(kind, delivery, webhook_url, answers)
-    prefixes = _validate_bins(kind, bins)
     with transaction.atomic():
+        prefixes = _validate_bins(kind, bins)
         if Partner.objects.filter(code=code).exists():
             raise Conflict("A partner with this code exists.", fields={"code": ["Already taken."]})
         group = Group.objects.create(name=f"partner:{code}")
@@ -117,8 +117,31 @@ def partner_create(
 BIN = re.compile(r"[0-9]{4,10}")
 
 
-def _validate_bins(kind: str, bins: Iterable[str]) -> list[str]:
-    """A bank's card prefixes: 4 to 10 digits each, sorted, each once; nobody else has any."""
+def partner_set_bins(*, actor: Actor | None, code: str, bins: Iterable[str]) -> Partner:
+    """Replace a bank's BINs (a bank that starts issuing a new range, or gives one up): the
+    next account a trace meets is routed by them, what was already asked stays with its bank."""
+    found = access_partner_by_code(actor=actor, code=code)
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=found.pk)
+        prefixes = _validate_bins(partner.kind, bins, of=partner)
+        if prefixes == partner.bins:
+            return partner
+        before, partner.bins = partner.bins, prefixes
+        partner.save(update_fields=["bins", "updated_at"])
+        event_record(
+            actor=actor,
+            action=PartnerAction.PARTNER_BINS_CHANGED,
+            target=partner,
+            details={"code": partner.code, "bins": prefixes, "before": before},
+        )
+        return partner
+
+
+def _validate_bins(kind: str, bins: Iterable[str], *, of: Partner | None = None) -> list[str]:
+    """A bank's card prefixes: 4 to 10 digits each, sorted, each once; nobody else has any.
+
+    Called inside the caller's transaction: the banks' rows are locked while they are
+    compared, so two changes at once cannot both take overlapping prefixes."""
     prefixes = sorted(set(bins))
     if prefixes and kind != PartnerKind.BANK:
         raise Invalid("Only a bank issues card numbers.", fields={"bins": ["Only for banks."]})
@@ -126,9 +149,10 @@ def _validate_bins(kind: str, bins: Iterable[str]) -> list[str]:
         raise Invalid("A BIN is 4 to 10 digits.", fields={"bins": ["4 to 10 digits each."]})
     # One issuer per card number: a prefix inside another bank's would take its accounts, and
     # the stops signed for them, to the wrong bank.
-    taken = [
-        p for bins_of in Partner.objects.exclude(bins=[]).values_list("bins", flat=True) for p in bins_of
-    ]
+    others = Partner.objects.select_for_update().filter(kind=PartnerKind.BANK).exclude(bins=[])
+    if of is not None:
+        others = others.exclude(pk=of.pk)
+    taken = [p for bins_of in others.values_list("bins", flat=True) for p in bins_of]
     if any(new.startswith(old) or old.startswith(new) for new in prefixes for old in taken):
         raise Conflict("A BIN overlaps another bank's.", fields={"bins": ["Overlaps another bank's BIN."]})
     return prefixes

@@ -3,14 +3,17 @@ that answer account_transfers; anything else is unroutable with a reason code.""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from core.errors import Conflict
+from audit.models import AuditEvent
+from core.errors import Conflict, Invalid
 from exchange.routing import NO_BANK_FOR_BIN, Router
 from partners.models import Partner
 from partners.services import registry
@@ -81,3 +84,17 @@ def test_the_admin_refuses_a_malformed_bin(world: Any) -> None:
         {"code": "bank-odd", "name": "Odd", "kind": "bank", "delivery": "pull", "answers": [], "bins": "62x"},
     )
     assert not Partner.objects.filter(code="bank-odd").exists()
+
+
+def test_a_banks_bins_change_routes_the_next_accounts_and_never_overlap(world: Any) -> None:
+    other = factories.bank("bank-eight", bins=("62148300",))
+    call_command("partner_set_bins", world.bank.code, "622202", "622588", stdout=StringIO())
+    assert Router().route("6225880000000001").bank == world.bank
+    event = AuditEvent.objects.filter(action="partner_bins_changed", target_id=str(world.bank.pk)).get()
+    assert event.details == {"code": world.bank.code, "bins": ["622202", "622588"], "before": ["622202"]}
+    with pytest.raises(Conflict):
+        registry.partner_set_bins(actor=SYSTEM, code=world.bank.code, bins=("6214",))  # around bank-eight's
+    registry.partner_set_bins(actor=SYSTEM, code=other.code, bins=())
+    assert Router().route("6214830000000001").unroutable_reason == NO_BANK_FOR_BIN
+    with pytest.raises(Invalid):
+        registry.partner_set_bins(actor=SYSTEM, code=world.platform_x.code, bins=("621483",))

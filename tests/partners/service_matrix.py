@@ -118,6 +118,11 @@ ROWS = [
         variant="missing",
     ),
     ServiceRow(
+        "partners.services.registry.partner_set_bins",
+        lambda w, a: registry.partner_set_bins(actor=a, code=w.bank.code, bins=("622202", "999912")),
+        writable("auditor", "operator_bank"),
+    ),
+    ServiceRow(
         "partners.services.people.person_create",
         lambda w, a: people.person_create(
             actor=a, partner_code=w.unit_a.code, username="officer-c", role=Role.OFFICER
