@@ -32,6 +32,7 @@ from rest_framework.request import Request
 
 from afx_sdk import signing
 from afx_sdk.wsgi import request_target, target_path
+from observability.metrics import SIGNATURE_REJECTIONS
 from partners.audit_actions import PartnerAction
 from partners.identity import AdapterPrincipal
 from partners.models import AdapterKey
@@ -123,6 +124,7 @@ class AdapterSignatureAuthentication(BaseAuthentication):
             details=details,
             revoked_key_id=signer.key_id if signer is not None else "",
         )
+        SIGNATURE_REJECTIONS.labels(reason=error.code).inc()
         raise SignatureRejected(error.code, str(error))
 
     def authenticate_header(self, request: Request) -> str:

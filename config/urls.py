@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.errors import json_error_view
+from observability.views import metrics_view
 
 not_found = json_error_view(404, "not_found", "Not found.")
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/password_change/done/", not_found),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    # For the Prometheus scraper only: a bearer token, and 404 while none is configured.
+    path("metrics", metrics_view(json_error_view), name="metrics"),
 ]
 
 handler400 = json_error_view(400, "bad_request", "The request is not valid.")

@@ -9,8 +9,10 @@ from tests.audit.matrix import ROWS as AUDIT_ROWS
 from tests.exchange.matrix import ROWS as EXCHANGE_ROWS
 from tests.partners.matrix import ROWS as REGISTRY_ROWS
 from tests.permission_matrix import IDENTITIES, Row, call
+from tests.stats.matrix import ROWS as STATS_ROWS
+from tests.watchlist.matrix import ROWS as WATCHLIST_ROWS
 
-ROWS: list[Row] = [*REGISTRY_ROWS, *EXCHANGE_ROWS, *AUDIT_ROWS]
+ROWS: list[Row] = [*REGISTRY_ROWS, *EXCHANGE_ROWS, *AUDIT_ROWS, *WATCHLIST_ROWS, *STATS_ROWS]
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)

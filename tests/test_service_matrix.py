@@ -20,11 +20,21 @@ from tests.audit.service_matrix import ROWS as AUDIT_ROWS
 from tests.exchange.service_matrix import ROWS as EXCHANGE_ROWS
 from tests.partners.service_matrix import ROWS as REGISTRY_ROWS
 from tests.service_matrix import SERVICE_IDENTITIES, ServiceRow, actor_of, outcome_of
+from tests.stats.service_matrix import ROWS as STATS_ROWS
+from tests.watchlist.service_matrix import ROWS as WATCHLIST_ROWS
 
-ROWS: list[ServiceRow] = [*REGISTRY_ROWS, *EXCHANGE_ROWS, *AUDIT_ROWS]
+ROWS: list[ServiceRow] = [*REGISTRY_ROWS, *EXCHANGE_ROWS, *AUDIT_ROWS, *WATCHLIST_ROWS, *STATS_ROWS]
 
 # Where the services and selectors live: a package stands for every module in it.
-SERVICE_MODULES = ("partners.services", "partners.selectors", "exchange.services", "exchange.selectors")
+SERVICE_MODULES = (
+    "partners.services",
+    "partners.selectors",
+    "exchange.services",
+    "exchange.selectors",
+    "watchlist.services",
+    "watchlist.selectors",
+    "stats.selectors",
+)
 
 
 @pytest.mark.parametrize("identity", SERVICE_IDENTITIES)

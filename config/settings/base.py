@@ -7,8 +7,10 @@ system, so a newcomer needs nothing but Python.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -40,11 +42,18 @@ INSTALLED_APPS = [
     "audit",
     "partners",
     "exchange",
+    "watchlist",
+    "stats",
+    "django_prometheus",
+    "observability",
     "demo",
 ]
 
 MIDDLEWARE = [
+    # First and last: request latency by route (URL name) and method, middleware included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
+    "observability.middleware.LogContextMiddleware",  # the request id and actor on every line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.context.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -187,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UpOrDownEnum": "observability.readiness.UP_OR_DOWN",
+        "ListingReasonEnum": "watchlist.choices.ListingReason",
+        "DelistReasonEnum": "watchlist.choices.DelistReason",
+    },
 }
 
 DJANGO_GUID = {
@@ -195,6 +210,8 @@ DJANGO_GUID = {
     "EXPOSE_HEADER": True,
     "VALIDATE_GUID": True,
     "UUID_LENGTH": 32,
+    # A task carries the id of the request that queued it, and the worker logs through LOGGING.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
 }
 
 # Personal data encryption: data keys are wrapped by this master key (see privacy/).
@@ -248,17 +265,27 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "relay-stale-outbox": {"task": "gateway.relay_stale_outbox", "schedule": 5.0, "options": {"expires": 10}},
     "sweep-holds": {"task": "gateway.sweep_holds", "schedule": 60.0, "options": {"expires": 60}},
+    "expire-watchlist-entries": {
+        "task": "watchlist.expire_entries",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
 }
 
-LOGGING = {
+# Metrics: `/metrics` answers only `Authorization: Bearer <this>`; unset, it does not exist.
+AFX_METRICS_TOKEN = env("AFX_METRICS_TOKEN", default="")
+
+# Every line goes through structlog (observability.logs): the request id, the actor type and
+# the partner code, never what a caller sent. The console is text; production renders JSON.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation_id": {"()": "django_guid.log_filters.CorrelationId"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+        "text": {"()": "observability.logs.formatter", "json": False},
+        "json": {"()": "observability.logs.formatter", "json": True},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["correlation_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": env("AFX_LOG_FORMAT", default="text")},
     },
     "root": {"handlers": ["console"], "level": env("AFX_LOG_LEVEL", default="INFO")},
     "loggers": {"django_guid": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},

@@ -11,6 +11,7 @@ from .base import (
     AFX_AUDIT_SIGNING_KEY_FILE,
     AFX_GATEWAY_SIGNING_KEY,
     AFX_GATEWAY_SIGNING_KEY_FILE,
+    LOGGING,
     env,
 )
 
@@ -32,3 +33,11 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=3600)
+
+# One JSON object a line for the log shipper (observability.logs); AFX_LOG_FORMAT=text to read by eye.
+LOGGING = {
+    **LOGGING,
+    "handlers": {
+        "console": {**LOGGING["handlers"]["console"], "formatter": env("AFX_LOG_FORMAT", default="json")}
+    },
+}

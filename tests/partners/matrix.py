@@ -8,6 +8,7 @@ ONLY_ADMIN = every(403, anonymous=401, administrator=200)
 
 ROWS = [
     Row("health", "GET", "/api/v1/health/", every(200)),
+    Row("health-ready", "GET", "/api/v1/health/ready/", every(200)),
     Row("schema", "GET", "/api/v1/schema/", every(200)),
     Row("docs", "GET", "/api/v1/docs/", every(200)),
     Row(

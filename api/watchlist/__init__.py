@@ -1,0 +1,1 @@
+"""The watchlist's API: listing and delisting by supervisors, checks by banks and platforms."""

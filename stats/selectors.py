@@ -1,0 +1,214 @@
+"""The centre's figures over a time range, computed by grouped aggregate queries in the
+database (counts, sums, percentiles), never by loading the rows they count.
+
+A range is given in the centres' own days (Asia/Shanghai, `CENTRE_TIME_ZONE`): from the start
+of its first day to the end of its last, whatever time zone the server runs in. Police read
+their own unit's figures; auditors and administrators read every unit's, or one unit's.
+Answer times are nearest-rank percentiles of created-to-answered, per partner and kind: on
+PostgreSQL one `percentile_disc` per group, on the embedded SQLite the rank's row per group
+(SQLite has no percentile aggregate; its data is a demo's).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Func, Q, QuerySet, Sum
+
+from audit.denials import denial_record
+from audit.services import event_record
+from core.actors import Actor, acting_role
+from core.errors import Forbidden, Invalid, NotFound
+from core.roles import POLICE_ROLES, Role
+from exchange.choices import ANSWER_STATUSES, HoldKind, QueryStatus
+from exchange.models import Hold, Query, Trace
+from partners.choices import PartnerKind
+from partners.models import Partner
+
+from .audit_actions import StatsAction
+
+CENTRE_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+MAX_DAYS = 366
+PERCENTILES = (0.5, 0.95)
+ALL_UNITS_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    partner: str
+    kind: str
+    answered: int
+    p50_ms: int
+    p95_ms: int
+    deadline_breaches: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    first_day: date
+    last_day: date
+    unit: str | None  # None: every unit
+    queries: list[dict[str, Any]]  # kind, status, count
+    answer_times: list[AnswerTimes]
+    traces_started: int
+    traces_finished: int
+    stop_payments_sent: int
+    stops_made: int
+    amount_stopped: Decimal
+    freezes_sent: int
+    freezes_made: int
+    amount_frozen: Decimal
+    number_blocks_sent: int
+    number_blocks_answered: int
+
+
+def centre_figures(actor: Actor, first_day: date, last_day: date, unit_code: str | None = None) -> Figures:
+    """The figures of the actor's unit (police), or of every unit or `unit_code`'s (auditors,
+    administrators), for the days from `first_day` to `last_day`, both included; the reading
+    is recorded. Another unit asked by police is `NotFound`, like a unit that does not exist."""
+    if not first_day <= last_day or (last_day - first_day).days >= MAX_DAYS:
+        raise Invalid("The range is not valid.", fields={"to": [f"From `from`, at most {MAX_DAYS} days."]})
+    unit = _unit_in_scope(actor, unit_code)
+    start, end = _instants(first_day, last_day)
+    queries = Query.objects.filter(created_at__gte=start, created_at__lt=end)
+    traces = Trace.objects.filter(created_at__gte=start, created_at__lt=end)
+    holds = Hold.objects.filter(started_at__gte=start, started_at__lt=end)
+    if unit is not None:
+        queries = queries.filter(case__unit_id=unit.pk)
+        traces = traces.filter(case__unit_id=unit.pk)
+        holds = holds.filter(case__unit_id=unit.pk)
+    figures = Figures(
+        first_day=first_day,
+        last_day=last_day,
+        unit=unit.code if unit else None,
+        queries=list(queries.values("kind", "status").annotate(count=Count("pk")).order_by("kind", "status")),
+        answer_times=_answer_times(queries),
+        traces_started=traces.count(),
+        traces_finished=traces.filter(finished_at__isnull=False).count(),
+        stop_payments_sent=queries.filter(kind="stop_payment", dispatched_at__isnull=False).count(),
+        stops_made=holds.filter(kind=HoldKind.STOP_PAYMENT).count(),
+        amount_stopped=_total(holds.filter(kind=HoldKind.STOP_PAYMENT)),
+        freezes_sent=queries.filter(kind="freeze", dispatched_at__isnull=False).count(),
+        freezes_made=holds.filter(kind=HoldKind.FREEZE).count(),
+        amount_frozen=_total(holds.filter(kind=HoldKind.FREEZE)),
+        number_blocks_sent=queries.filter(kind="number_block", dispatched_at__isnull=False).count(),
+        number_blocks_answered=queries.filter(kind="number_block", status=QueryStatus.ANSWERED).count(),
+    )
+    event_record(
+        actor=actor,
+        action=StatsAction.STATS_VIEWED,
+        details={"unit": figures.unit or "*", "from": first_day.isoformat(), "to": last_day.isoformat()},
+    )
+    return figures
+
+
+def _unit_in_scope(actor: Actor, unit_code: str | None) -> Partner | None:
+    role = acting_role(actor)
+    if role in POLICE_ROLES:
+        own: Partner = actor.partner
+        if unit_code not in (None, own.code):
+            denial_record(actor=actor, details={"status": 404, "code": "not_found", "reason": "out_of_scope"})
+            raise NotFound("Not found.")
+        return own
+    if role in ALL_UNITS_ROLES:
+        if unit_code is None:
+            return None
+        found = Partner.objects.filter(code=unit_code, kind=PartnerKind.POLICE_UNIT).first()
+        if found is None:
+            denial_record(actor=actor, details={"status": 404, "code": "not_found", "reason": "missing"})
+            raise NotFound("Not found.")
+        return found
+    denial_record(actor=actor, details={"status": 403, "code": Forbidden.code, "reason": "role"})
+    refusal = Forbidden("Only police, auditors and administrators read the figures.")
+    refusal.audited = True
+    raise refusal
+
+
+def _instants(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """The range's first and one-past-last instants, in the centres' days."""
+    start = datetime.combine(first_day, time.min, tzinfo=CENTRE_TIME_ZONE)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=CENTRE_TIME_ZONE)
+    return start, end
+
+
+def _total(holds: QuerySet[Hold]) -> Decimal:
+    total = holds.aggregate(total=Sum("amount"))["total"]
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
+
+
+ANSWER_TIME = ExpressionWrapper(F("answered_at") - F("created_at"), output_field=DurationField())
+
+
+def _answer_times(queries: QuerySet[Query]) -> list[AnswerTimes]:
+    groups = (
+        queries.values("partner__code", "kind")
+        .annotate(
+            answered=Count("pk", filter=Q(status__in=ANSWER_STATUSES)),
+            breaches=Count("pk", filter=Q(status=QueryStatus.EXPIRED)),
+        )
+        .order_by("partner__code", "kind")
+    )
+    answered = queries.filter(status__in=ANSWER_STATUSES, answered_at__isnull=False)
+    ranks = _ranks_postgresql(answered) if connection.vendor == "postgresql" else None
+    found = []
+    for group in groups:
+        key = (group["partner__code"], group["kind"])
+        if ranks is not None:
+            p50, p95 = ranks.get(key, (timedelta(0), timedelta(0)))
+        else:
+            p50, p95 = _ranks_by_row(answered.filter(partner__code=key[0], kind=key[1]), group["answered"])
+        found.append(
+            AnswerTimes(
+                partner=key[0],
+                kind=key[1],
+                answered=group["answered"],
+                p50_ms=_ms(p50),
+                p95_ms=_ms(p95),
+                deadline_breaches=group["breaches"],
+            )
+        )
+    return found
+
+
+class _PercentilesDisc(Func):
+    """`percentile_disc(ARRAY[...]) WITHIN GROUP (ORDER BY expr)`: PostgreSQL's nearest-rank
+    percentiles of a group, all in one pass; an array of intervals."""
+
+    template = "percentile_disc(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    contains_aggregate = True
+
+    def __init__(self, expression: Any, fractions: tuple[float, ...]) -> None:
+        super().__init__(
+            expression,
+            fractions=", ".join(repr(f) for f in fractions),
+            output_field=ArrayField(DurationField()),
+        )
+
+
+def _ranks_postgresql(answered: QuerySet[Query]) -> dict[tuple[str, str], tuple[timedelta, timedelta]]:
+    rows = (
+        answered.values("partner__code", "kind")
+        .annotate(ranks=_PercentilesDisc(ANSWER_TIME, PERCENTILES))
+        .order_by()
+    )
+    return {(row["partner__code"], row["kind"]): (row["ranks"][0], row["ranks"][1]) for row in rows}
+
+
+def _ranks_by_row(answered: QuerySet[Query], count: int) -> tuple[timedelta, timedelta]:
+    """The nearest-rank percentiles of one group: the row at each rank, in answer-time order."""
+    if count == 0:
+        return timedelta(0), timedelta(0)
+    ordered = answered.annotate(took=ANSWER_TIME).order_by("took").values_list("took", flat=True)
+    p50, p95 = (ordered[max(math.ceil(p * count) - 1, 0)] for p in PERCENTILES)
+    return p50, p95
+
+
+def _ms(duration: timedelta | None) -> int:
+    return int(duration.total_seconds() * 1000) if duration is not None else 0
