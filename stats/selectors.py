@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Func, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 
 from audit.denials import denial_record
 from audit.services import event_record
@@ -177,12 +177,12 @@ def _answer_times(queries: QuerySet[Query]) -> list[AnswerTimes]:
     return found
 
 
-class _PercentilesDisc(Func):
+class _PercentilesDisc(Aggregate):
     """`percentile_disc(ARRAY[...]) WITHIN GROUP (ORDER BY expr)`: PostgreSQL's nearest-rank
     percentiles of a group, all in one pass; an array of intervals."""
 
-    template = "percentile_disc(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
-    contains_aggregate = True
+    function = "percentile_disc"
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
     def __init__(self, expression: Any, fractions: tuple[float, ...]) -> None:
         super().__init__(
