@@ -29,6 +29,7 @@ INBOX_PATH = "/api/v1/adapter/inbox/"
 ANSWER_PATH = "/api/v1/adapter/queries/{id}/answer/"
 ME_PATH = "/api/v1/adapter/me/"
 SIGNING_KEYS_PATH = "/api/v1/signing-keys/"
+WATCHLIST_CHECK_PATH = "/api/v1/watchlist/check/"
 MAX_WAIT_SECONDS = 25
 MAX_LIMIT = 100
 
@@ -74,6 +75,21 @@ class GatewayClient:
     def me(self) -> dict[str, Any]:
         """The adapter's own identity as the gateway sees it: a cheap check of key and clock."""
         return self._request("GET", ME_PATH)
+
+    def watchlist_check(self, values: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Check `(kind, value)` pairs (`"account"` or `"phone"`; 1 to 1,000) against the
+        watchlist: one result per value, in order, `{"index", "listed", "restriction"}` (the
+        strictest restriction asked, None when not listed). A POST, so no value is in a URL.
+        A bad value is a `GatewayError` (400, `fields` naming its place, never the value).
+        """
+        payload = {"values": [{"kind": kind, "value": value} for kind, value in values]}
+        body = self._request("POST", WATCHLIST_CHECK_PATH, payload=payload)
+        results = body.get("results")
+        if not isinstance(results, list) or not all(isinstance(item, dict) for item in results):
+            raise GatewayError(
+                "The check's results are not a list of objects.", code="bad_response", status=200
+            )
+        return results
 
     def gateway_keys(self) -> dict[str, Ed25519PublicKey]:
         """The gateway's published push keys by key id, for a `PushReceiver` (one unsigned GET)."""

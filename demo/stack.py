@@ -1,10 +1,11 @@
 """The processes of the embedded demo: the gateway, a Celery worker with beat, one simulated
-platform per delivery mode and the three simulated banks (two pull, one push), each a real
-process talking real HTTP."""
+platform per delivery mode, the three simulated banks (two pull, one push) and the simulated
+telecom (pull), each a real process talking real HTTP."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from afx_sdk import signing
+from afx_sdk import GatewayClient, signing
 from core.actors import SystemActor
 from demo.processes import NotReady, ProcessGroup, simulator_command, start, wait_for_url, worker_command
 from demo.world import PARTNERS, PartnerHeldKey, demo_adapter_key
@@ -25,7 +26,8 @@ GATEWAY = "127.0.0.1:8000"
 ACTOR = SystemActor("demo")
 SIMULATED_PLATFORMS = {"paylink": "push", "swiftpay": "pull"}
 SIMULATED_BANKS = {"bank-east": "pull", "bank-river": "pull", "bank-coast": "push"}
-SIMULATED = {**SIMULATED_PLATFORMS, **SIMULATED_BANKS}
+SIMULATED_TELECOMS = {"tel-east": "pull"}
+SIMULATED = {**SIMULATED_PLATFORMS, **SIMULATED_BANKS, **SIMULATED_TELECOMS}
 # A push simulator listens where the demo world registered its webhook.
 PUSH_PORTS = {code: urlsplit(url).port for code, _, _, _, url, _ in PARTNERS if code in SIMULATED and url}
 
@@ -50,6 +52,8 @@ class DemoStack:
     address: str = GATEWAY
     logs: Path = field(default_factory=lambda: Path(settings.BASE_DIR) / "var" / "demo-logs")
     processes: ProcessGroup = field(default_factory=lambda: ProcessGroup(stop_timeout=10))
+    # The scrape token of the gateway's `/metrics`, new at every start, never printed.
+    metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def url(self) -> str:
@@ -57,7 +61,11 @@ class DemoStack:
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        self._spawn("gateway", [sys.executable, "manage.py", "runserver", self.address, "--noreload"])
+        self._spawn(
+            "gateway",
+            [sys.executable, "manage.py", "runserver", self.address, "--noreload"],
+            extra_env={"AFX_METRICS_TOKEN": self.metrics_token},
+        )
         self._spawn("worker", worker_command(beat_schedule=self.logs / "beat-schedule"))
         for code, mode in SIMULATED.items():
             self._spawn(
@@ -74,6 +82,11 @@ class DemoStack:
             return {"AFX_GATEWAY_PUBLIC_KEY": signing.public_key_text(push_signing_key())}
         held = self.keys[code]
         return {"AFX_KEY_ID": held.key.key_id, "AFX_PRIVATE_KEY": held.private_key}
+
+    def adapter_client(self, code: str) -> GatewayClient:
+        """A signed client with the key the pull simulator of `code` holds, as its adapter."""
+        held = self.keys[code]
+        return GatewayClient(self.url, held.key.key_id, held.private_key)
 
     def _spawn(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
         # Appended: a crash's evidence survives a restart.

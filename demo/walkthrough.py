@@ -1,17 +1,20 @@
 """The demo's walkthrough: an officer opens a case, looks up an order and follows its money
 through the banks with stop-payments, over real HTTP, exactly as a client of the API would;
-it reports how long the answers took and what the trace found and stopped."""
+it reports how long the answers took and what the trace found and stopped. Then a supervisor
+lists the account on the watchlist, a bank's adapter checks it, the officer has a number
+blocked by the telecom, and reads the centre's figures; a scraper reads `/metrics`."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from afx_sdk import GatewayClient
 from demo.orders import TRACE_TIERS
 from demo.world import DEMO_PASSWORD
 from exchange.choices import OPEN_QUERY_STATUSES
@@ -51,15 +54,16 @@ def lookup(
     client: httpx.Client, case_id: str, partner: str, order_number: str, timeout: float = 30
 ) -> LookupOutcome:
     """Submit one order lookup and poll until it is no longer open."""
+    return ask(client, case_id, partner, "order_lookup", {"order_number": order_number}, timeout=timeout)
+
+
+def ask(
+    client: httpx.Client, case_id: str, partner: str, kind: str, given: dict[str, Any], timeout: float = 30
+) -> LookupOutcome:
+    """Submit one query of `kind` and poll until it is no longer open."""
     started = time.perf_counter()
     submitted = client.post(
-        "/api/v1/queries/",
-        json={
-            "case": case_id,
-            "kind": "order_lookup",
-            "partner": partner,
-            "input": {"order_number": order_number},
-        },
+        "/api/v1/queries/", json={"case": case_id, "kind": kind, "partner": partner, "input": given}
     )
     submitted.raise_for_status()
     query_id = submitted.json()["id"]
@@ -127,3 +131,47 @@ def trace_figures(client: httpx.Client, document: dict[str, Any]) -> TraceFigure
         amount_stopped=Decimal(document["amount_stopped"]),
         seconds_to_last_stop=(max(answered) - created).total_seconds() if answered else None,
     )
+
+
+def revealed_account(client: httpx.Client, query_id: str) -> str:
+    """The plaintext of the account an order lookup found, revealed (and audited) for a purpose."""
+    response = client.post(f"/api/v1/queries/{query_id}/reveal/", json={"purpose": "identify_suspect"})
+    response.raise_for_status()
+    return str(response.json()["revealed"]["result_account"])
+
+
+def watchlist_list(
+    supervisor: httpx.Client, case_id: str, account: str, *, restriction: str = "counter_only"
+) -> dict[str, Any]:
+    """A supervisor lists an account of the case as a mule's: the entry, its value masked."""
+    response = supervisor.post(
+        "/api/v1/watchlist/",
+        json={
+            "case": case_id,
+            "kind": "account",
+            "value": account,
+            "reason": "mule_account",
+            "restriction": restriction,
+        },
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def watchlist_check(adapter: GatewayClient, accounts: list[str]) -> list[dict[str, Any]]:
+    """A bank's adapter checks accounts (an opening batch, a payee) against the watchlist."""
+    return adapter.watchlist_check([("account", account) for account in accounts])
+
+
+def centre_figures(client: httpx.Client, first: date, last: date) -> dict[str, Any]:
+    """The unit's figures over these days (the centres' own, Asia/Shanghai)."""
+    response = client.get("/api/v1/stats/", params={"from": first.isoformat(), "to": last.isoformat()})
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def metrics_served(base: str, token: str) -> list[str]:
+    """The `afx_` metric lines (comments aside) `/metrics` serves to a scraper holding the token."""
+    response = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response.raise_for_status()
+    return [line for line in response.text.splitlines() if line.startswith("afx_")]

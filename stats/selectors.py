@@ -84,22 +84,46 @@ def centre_figures(actor: Actor, first_day: date, last_day: date, unit_code: str
         queries = queries.filter(case__unit_id=unit.pk)
         traces = traces.filter(case__unit_id=unit.pk)
         holds = holds.filter(case__unit_id=unit.pk)
+    # One pass over the range's queries: counted by partner, kind and status.
+    grouped = list(
+        queries.values("partner_id", "kind", "status")
+        .annotate(count=Count("pk"), sent=Count("pk", filter=Q(dispatched_at__isnull=False)))
+        .order_by()
+    )
+    counts = _by_kind_and_status(grouped)
+    held = {
+        row["kind"]: row
+        for row in holds.values("kind").annotate(made=Count("pk"), total=Sum("amount")).order_by()
+    }
+    traced = traces.aggregate(started=Count("pk"), finished=Count("pk", filter=Q(finished_at__isnull=False)))
+
+    def sent(kind: str) -> int:
+        return sum(row["sent"] for row in counts if row["kind"] == kind)
+
+    def made(kind: str) -> tuple[int, Decimal]:
+        row = held.get(kind, {"made": 0, "total": None})
+        return row["made"], (row["total"] or Decimal("0")).quantize(Decimal("0.01"))
+
     figures = Figures(
         first_day=first_day,
         last_day=last_day,
         unit=unit.code if unit else None,
-        queries=list(queries.values("kind", "status").annotate(count=Count("pk")).order_by("kind", "status")),
-        answer_times=_answer_times(queries),
-        traces_started=traces.count(),
-        traces_finished=traces.filter(finished_at__isnull=False).count(),
-        stop_payments_sent=queries.filter(kind="stop_payment", dispatched_at__isnull=False).count(),
-        stops_made=holds.filter(kind=HoldKind.STOP_PAYMENT).count(),
-        amount_stopped=_total(holds.filter(kind=HoldKind.STOP_PAYMENT)),
-        freezes_sent=queries.filter(kind="freeze", dispatched_at__isnull=False).count(),
-        freezes_made=holds.filter(kind=HoldKind.FREEZE).count(),
-        amount_frozen=_total(holds.filter(kind=HoldKind.FREEZE)),
-        number_blocks_sent=queries.filter(kind="number_block", dispatched_at__isnull=False).count(),
-        number_blocks_answered=queries.filter(kind="number_block", status=QueryStatus.ANSWERED).count(),
+        queries=[{"kind": row["kind"], "status": row["status"], "count": row["count"]} for row in counts],
+        answer_times=_answer_times(queries, grouped),
+        traces_started=traced["started"],
+        traces_finished=traced["finished"],
+        stop_payments_sent=sent("stop_payment"),
+        stops_made=made(HoldKind.STOP_PAYMENT)[0],
+        amount_stopped=made(HoldKind.STOP_PAYMENT)[1],
+        freezes_sent=sent("freeze"),
+        freezes_made=made(HoldKind.FREEZE)[0],
+        amount_frozen=made(HoldKind.FREEZE)[1],
+        number_blocks_sent=sent("number_block"),
+        number_blocks_answered=sum(
+            row["count"]
+            for row in counts
+            if row["kind"] == "number_block" and row["status"] == QueryStatus.ANSWERED
+        ),
     )
     event_record(
         actor=actor,
@@ -138,43 +162,51 @@ def _instants(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _total(holds: QuerySet[Hold]) -> Decimal:
-    total = holds.aggregate(total=Sum("amount"))["total"]
-    return (total or Decimal("0")).quantize(Decimal("0.01"))
-
-
 ANSWER_TIME = ExpressionWrapper(F("answered_at") - F("created_at"), output_field=DurationField())
 
 
-def _answer_times(queries: QuerySet[Query]) -> list[AnswerTimes]:
-    groups = (
-        queries.values("partner__code", "kind")
-        .annotate(
-            answered=Count("pk", filter=Q(status__in=ANSWER_STATUSES)),
-            breaches=Count("pk", filter=Q(status=QueryStatus.EXPIRED)),
+def _by_kind_and_status(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in grouped:
+        total = totals.setdefault(
+            (row["kind"], row["status"]),
+            {"kind": row["kind"], "status": row["status"], "count": 0, "sent": 0},
         )
-        .order_by("partner__code", "kind")
-    )
+        total["count"] += row["count"]
+        total["sent"] += row["sent"]
+    return [totals[key] for key in sorted(totals)]
+
+
+def _answer_times(queries: QuerySet[Query], grouped: list[dict[str, Any]]) -> list[AnswerTimes]:
+    """Per partner and kind: answered, the answer time's p50/p95, and the deadline breaches,
+    from the grouped counts and one percentile pass over the answered queries."""
+    groups: dict[tuple[int, str], dict[str, int]] = {}
+    for row in grouped:
+        group = groups.setdefault((row["partner_id"], row["kind"]), {"answered": 0, "breaches": 0})
+        if row["status"] in ANSWER_STATUSES:
+            group["answered"] += row["count"]
+        elif row["status"] == QueryStatus.EXPIRED:
+            group["breaches"] += row["count"]
+    codes = dict(Partner.objects.filter(pk__in={key[0] for key in groups}).values_list("pk", "code"))
     answered = queries.filter(status__in=ANSWER_STATUSES, answered_at__isnull=False)
     ranks = _ranks_postgresql(answered) if connection.vendor == "postgresql" else None
     found = []
-    for group in groups:
-        key = (group["partner__code"], group["kind"])
+    for (partner_id, kind), group in groups.items():
         if ranks is not None:
-            p50, p95 = ranks.get(key, (timedelta(0), timedelta(0)))
+            p50, p95 = ranks.get((partner_id, kind), (timedelta(0), timedelta(0)))
         else:
-            p50, p95 = _ranks_by_row(answered.filter(partner__code=key[0], kind=key[1]), group["answered"])
+            p50, p95 = _ranks_by_row(answered.filter(partner_id=partner_id, kind=kind), group["answered"])
         found.append(
             AnswerTimes(
-                partner=key[0],
-                kind=key[1],
+                partner=codes[partner_id],
+                kind=kind,
                 answered=group["answered"],
                 p50_ms=_ms(p50),
                 p95_ms=_ms(p95),
                 deadline_breaches=group["breaches"],
             )
         )
-    return found
+    return sorted(found, key=lambda times: (times.partner, times.kind))
 
 
 class _PercentilesDisc(Aggregate):
@@ -192,13 +224,13 @@ class _PercentilesDisc(Aggregate):
         )
 
 
-def _ranks_postgresql(answered: QuerySet[Query]) -> dict[tuple[str, str], tuple[timedelta, timedelta]]:
+def _ranks_postgresql(answered: QuerySet[Query]) -> dict[tuple[int, str], tuple[timedelta, timedelta]]:
     rows = (
-        answered.values("partner__code", "kind")
+        answered.values("partner_id", "kind")
         .annotate(ranks=_PercentilesDisc(ANSWER_TIME, PERCENTILES))
         .order_by()
     )
-    return {(row["partner__code"], row["kind"]): (row["ranks"][0], row["ranks"][1]) for row in rows}
+    return {(row["partner_id"], row["kind"]): (row["ranks"][0], row["ranks"][1]) for row in rows}
 
 
 def _ranks_by_row(answered: QuerySet[Query], count: int) -> tuple[timedelta, timedelta]:

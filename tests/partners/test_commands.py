@@ -189,6 +189,7 @@ def test_seed_demo_builds_the_world_once(db):
     assert Partner.objects.filter(kind="police_unit").count() == 2
     assert Partner.objects.filter(kind="payment_platform").count() == 2
     assert Partner.objects.filter(kind="bank").count() == 3
+    assert Partner.objects.filter(kind="telecom").count() == 2
     assert set(Person.objects.values_list("role", flat=True)) == {
         "officer",
         "supervisor",
@@ -199,7 +200,7 @@ def test_seed_demo_builds_the_world_once(db):
     for person in Person.objects.all():  # the documented demo password, no pending enrolment
         assert person.check_password("afx-demo-password") and not person.enrolment_digest
     printed = {row[1]: row[2] for row in rows(output) if len(row) == 3 and row[0] in ADAPTERS}
-    assert len(printed) == AdapterKey.objects.count() == 6
+    assert len(printed) == AdapterKey.objects.count() == len(ADAPTERS) == 7
     for key_id, private_key in printed.items():
         public_key = signing.public_key_text(signing.load_private_key(private_key))
         assert AdapterKey.objects.get(key_id=key_id).public_key == public_key

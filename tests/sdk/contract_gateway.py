@@ -2,11 +2,11 @@
 
 It implements the wire contract's adapter side minimally (RFC 9421 signed requests, verified
 with `afx_sdk.signing` against the adapter's public key over the raw request target, the long-polled
-inbox, idempotent answers with 409/404/410, `me`) so that the SDK's client and pull loop can
-be tested before the real endpoints exist. It has no leases, no database and no deadlines:
-tests re-deliver a query by enqueueing it again, and close one with `close()`.
-Faults are queued with `fail_next()`: an HTTP status (with a JSON error body), "proxy" for a
-502 HTML page, or "drop" to close the connection without a response.
+inbox, idempotent answers with 409/404/410, `me`, and the watchlist check from `watchlist`) so
+that the SDK's client and pull loop can be tested before the real endpoints exist. It has no
+leases, no database and no deadlines: tests re-deliver a query by enqueueing it again, and
+close one with `close()`. Faults are queued with `fail_next()`: an HTTP status (with a JSON
+error body), "proxy" for a 502 HTML page, or "drop" to close the connection without a response.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class ContractGateway:
         self.faults: deque[int | str] = deque()
         self.answer_faults: deque[int] = deque()
         self.nonces: set[str] = set()
+        # The watchlist the check answers from: (kind, value) -> the restriction asked.
+        self.watchlist: dict[tuple[str, str], str] = {}
+        self.checks: list[list[dict[str, str]]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -127,6 +130,8 @@ def _handler_for(gateway: ContractGateway) -> type[BaseHTTPRequestHandler]:
                 self._inbox({key: values[0] for key, values in parse_qs(url.query).items()})
             elif self.command == "GET" and url.path == "/api/v1/adapter/me/":
                 self._reply(200, {"partner": {"code": gateway.partner}, "identity": "adapter"})
+            elif self.command == "POST" and url.path == "/api/v1/watchlist/check/":
+                self._check(json.loads(body))
             elif self.command == "POST" and answer:
                 self._answer(answer["id"], json.loads(body))
             else:
@@ -171,6 +176,31 @@ def _handler_for(gateway: ContractGateway) -> type[BaseHTTPRequestHandler]:
                     gateway.answers[query_id] = answer
                     gateway.changed.notify_all()
                 self._reply(200, {"id": query_id, "status": answer["status"]})
+
+        def _check(self, payload: dict[str, Any]) -> None:
+            values = payload.get("values")
+            if not isinstance(values, list) or not 1 <= len(values) <= 1000:
+                self._invalid({"values": ["From 1 to 1000 values."]})
+                return
+            bad = {
+                str(index): ["Not an account or a phone number."]
+                for index, item in enumerate(values)
+                if item.get("kind") not in ("account", "phone")
+            }
+            if bad:
+                self._invalid({"values": bad})
+                return
+            gateway.checks.append(values)
+            results = []
+            for index, item in enumerate(values):
+                restriction = gateway.watchlist.get((item["kind"], item["value"]))
+                results.append(
+                    {"index": index, "listed": restriction is not None, "restriction": restriction}
+                )
+            self._reply(200, {"results": results})
+
+        def _invalid(self, fields: dict[str, Any]) -> None:
+            self._reply(400, {"error": {"code": "invalid", "message": "Bad values.", "fields": fields}})
 
         def _reply(self, status: int, payload: Any) -> None:
             body = json.dumps(payload).encode()
