@@ -3,6 +3,7 @@ by the API); nobody else reads entries, they only check values (`services.watchl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import Count, QuerySet
@@ -10,7 +11,7 @@ from django.db.models import Count, QuerySet
 from core.actors import Actor
 from core.errors import Invalid
 
-from .access import access_entry_by_id
+from .access import access_entry_by_id, police_only
 from .choices import EntryStatus
 from .models import WatchlistEntry
 from .querysets import VIEW
@@ -35,3 +36,22 @@ def entries_of_unit(*, actor: Actor, status: str | None = None) -> QuerySet[Watc
             raise Invalid("Unknown status.", fields={"status": [f"One of {', '.join(EntryStatus.values)}."]})
         entries = entries.filter(status=status)
     return entries
+
+
+def listing_counts(*, actor: Actor, indexes: Iterable[bytes | None]) -> dict[bytes, int]:
+    """How many cases, of any unit, list each value on the watchlist (active entries), by the
+    blind index a query or a trace's account stores: what flags a new query to its officer.
+    A count, never which cases; for police only (anyone else `Forbidden`, audited). One
+    grouped query for a whole page. A value indexed under an older key version than its
+    entry (during a rotation) is flagged once the rotation has re-indexed it."""
+    police_only(actor, "Only police see how many cases list a value.")
+    wanted = {bytes(index) for index in indexes if index}
+    if not wanted:
+        return {}
+    rows = (
+        WatchlistEntry.objects.filter(value_index__in=wanted, status=EntryStatus.ACTIVE)
+        .values("value_index")
+        .annotate(cases=Count("listings__case", distinct=True))
+        .order_by()
+    )
+    return {bytes(row["value_index"]): row["cases"] for row in rows}

@@ -97,6 +97,7 @@ class QueryOutputSerializer(serializers.ModelSerializer):
     partner: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     input = serializers.SerializerMethodField()
     result = serializers.SerializerMethodField()
+    watchlist_cases = serializers.SerializerMethodField()
 
     class Meta:
         model = Query
@@ -115,6 +116,7 @@ class QueryOutputSerializer(serializers.ModelSerializer):
             "answered_at",
             "closed_at",
             "result",
+            "watchlist_cases",
         ]
 
     def get_input(self, query: Query) -> dict[str, Any]:
@@ -126,6 +128,14 @@ class QueryOutputSerializer(serializers.ModelSerializer):
         """The answer as the kind's answer schema has it, personal values masked; null until
         answered (an order lookup: `bank`, `account_number`, `holder_name`, `amount`, `paid_at`)."""
         return spec_of(query).masked_answer(query)
+
+    def get_watchlist_cases(self, query: Query) -> int | None:
+        """For police: how many cases, of any unit, list the query's subject on the watchlist
+        (0: none); null for everybody else."""
+        counts = self.context.get("watchlist_cases")
+        if counts is None:
+            return None
+        return counts.get(bytes(query.subject_index), 0) if query.subject_index else 0
 
 
 class RevealInputSerializer(serializers.Serializer):

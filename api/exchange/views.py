@@ -22,13 +22,15 @@ from api.errors import domain_error_body
 from api.permissions import POLICE
 from api.schema import refusal
 from api.views import request_actor
+from core.actors import Actor, acting_role
 from core.errors import DomainError
-from core.roles import Role
+from core.roles import POLICE_ROLES, Role
 from exchange import selectors
 from exchange.delivery.inbox import inbox_lease
 from exchange.models import Case, Query
 from exchange.services import answers, cases, disclosure, queries
 from exchange.wire import query_to_wire
+from watchlist.selectors import listing_counts
 
 from .serializers import (
     AccountSearchInputSerializer,
@@ -95,6 +97,14 @@ class CaseCloseApi(APIView):
         return Response(CaseOutputSerializer(case).data)
 
 
+def _watchlist_context(actor: Actor, shown: list[Query]) -> dict[str, Any]:
+    """The serializer context that flags police to listed subjects (`watchlist_cases`), in one
+    query for all the queries shown; nothing for anybody else."""
+    if acting_role(actor) not in POLICE_ROLES:
+        return {}
+    return {"watchlist_cases": listing_counts(actor=actor, indexes=(q.subject_index for q in shown))}
+
+
 class QueryListApi(generics.ListAPIView):
     """`GET` queries (`?case=`, `?status=`); `POST` submits one, answered 202 with its deadline."""
 
@@ -104,7 +114,10 @@ class QueryListApi(generics.ListAPIView):
 
     @extend_schema(parameters=[QueryFilterSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # every list is paginated
+        context = {**self.get_serializer_context(), **_watchlist_context(request_actor(request), page)}
+        return self.get_paginated_response(QueryOutputSerializer(page, many=True, context=context).data)
 
     def get_queryset(self) -> QuerySet[Query]:
         # A plain dict: DRF reads an empty value in a QueryDict as "not given" (HTML forms).
@@ -128,8 +141,10 @@ class QueryListApi(generics.ListAPIView):
         data = QueryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         submission = _submission(data.validated_data)
-        query = queries.query_submit(actor=request_actor(request), submission=submission)
-        return Response(QueryOutputSerializer(query).data, status=status.HTTP_202_ACCEPTED)
+        actor = request_actor(request)
+        query = queries.query_submit(actor=actor, submission=submission)
+        shown = QueryOutputSerializer(query, context=_watchlist_context(actor, [query]))
+        return Response(shown.data, status=status.HTTP_202_ACCEPTED)
 
 
 def _submission(validated: dict[str, Any]) -> queries.Submission:
@@ -152,8 +167,10 @@ class QueryBatchApi(APIView):
         data = BatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items = [_batch_submission(raw) for raw in data.validated_data["queries"]]
-        results = queries.query_submit_batch(actor=request_actor(request), submissions=items)
-        body = [_batch_item(result) for result in results]
+        actor = request_actor(request)
+        results = queries.query_submit_batch(actor=actor, submissions=items)
+        context = _watchlist_context(actor, [r.query for r in results if r.query is not None and r.accepted])
+        body = [_batch_item(result, context) for result in results]
         accepted = sum(1 for r in results if r.accepted)
         return Response(
             {"accepted": accepted, "refused": len(results) - accepted, "results": body},
@@ -168,9 +185,10 @@ def _batch_submission(raw: dict[str, Any]) -> queries.Submission | DomainError:
     return _submission(item.validated_data)
 
 
-def _batch_item(result: queries.BatchItemResult) -> dict[str, Any]:
+def _batch_item(result: queries.BatchItemResult, context: dict[str, Any]) -> dict[str, Any]:
     if result.error is None:
-        return {"index": result.index, "accepted": True, "query": QueryOutputSerializer(result.query).data}
+        shown = QueryOutputSerializer(result.query, context=context).data
+        return {"index": result.index, "accepted": True, "query": shown}
     error = domain_error_body(result.error)["error"]
     refused_as = str(result.query.pk) if result.query else None
     return {"index": result.index, "accepted": False, "query_id": refused_as, "error": error}
@@ -183,7 +201,9 @@ class QueryDetailApi(APIView):
 
     @extend_schema(responses=QueryOutputSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
-        return Response(QueryOutputSerializer(selectors.query_get(request_actor(request), pk)).data)
+        actor = request_actor(request)
+        query = selectors.query_get(actor, pk)
+        return Response(QueryOutputSerializer(query, context=_watchlist_context(actor, [query])).data)
 
 
 class QueryRevealApi(APIView):

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.permissions import POLICE
@@ -113,11 +114,25 @@ class EntryDelistApi(APIView):
         return Response(EntryOutputSerializer(selectors.entry_get(actor=actor, entry_id=entry.pk)).data)
 
 
+class PerPartnerThrottle(ScopedRateThrottle):
+    """A budget per partner, shared by its people and its adapter instances (an adapter has
+    no user id of its own): enough for a bank's opening batches, too little to walk through a
+    range of numbers to learn which are listed."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        partner = getattr(request.user, "partner", None)
+        ident = f"partner:{partner.pk}" if partner is not None else self.get_ident(request)
+        return str(self.cache_format % {"scope": self.scope, "ident": ident})
+
+
 class WatchlistCheckApi(APIView):
     """Check up to 1,000 accounts or phone numbers: per value, listed or not and the strictest
-    restriction asked, nothing more. A POST, so no value appears in a URL or a log line."""
+    restriction asked, nothing more. A POST, so no value appears in a URL or a log line;
+    throttled per partner (`watchlist_check`)."""
 
     allowed_roles = CHECKERS
+    throttle_classes = [PerPartnerThrottle]
+    throttle_scope = "watchlist_check"
 
     @extend_schema(
         request=CheckInputSerializer,

@@ -174,6 +174,8 @@ REST_FRAMEWORK = {
         "password_change": "10/minute",
         "anonymous_denials": "60/minute",
         "revoked_key_denials": "10/minute",
+        # Per partner: a bank's or a unit's checks of up to 1,000 values each.
+        "watchlist_check": "60/minute",
     },
     "UNAUTHENTICATED_USER": None,
     # Trust X-Forwarded-For only from this many proxies in front of gunicorn (throttling by address).

@@ -38,7 +38,10 @@ def test_a_lagging_sequencer_is_not_ready_while_liveness_keeps_its_own_answer(wo
 
 
 def test_an_unreachable_broker_is_named_without_its_address_or_password(db, monkeypatch):
-    monkeypatch.setattr(current_app.conf, "broker_url", "redis://:hunter2-password@127.0.0.1:1/9")
+    unreachable = "redis://:hunter2-password@127.0.0.1:1/9"
+    # Celery reads CELERY_BROKER_URL from the environment before its settings (as CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
+    monkeypatch.setattr(current_app.conf, "broker_url", unreachable)
     monkeypatch.setattr(current_app.conf, "broker_transport", None)
     started = time.monotonic()
     response = APIClient().get(READY)

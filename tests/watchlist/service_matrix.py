@@ -150,6 +150,11 @@ ROWS: list[ServiceRow] = [
         lambda w, a: list(selectors.entries_of_unit(actor=a, status=EntryStatus.ACTIVE)),
         every("ok"),
     ),
+    ServiceRow(
+        "watchlist.selectors.listing_counts",
+        lambda w, a: selectors.listing_counts(actor=a, indexes=[w.query_a.subject_index]),
+        every("forbidden", officer_a="ok", supervisor_a="ok", officer_b="ok"),
+    ),
 ]
 
 

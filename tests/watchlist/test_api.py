@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rest_framework.throttling import ScopedRateThrottle
+
 from audit.models import AuditEvent
 from tests import factories
 from tests.clients import signed_world_client, token_client
@@ -147,3 +149,35 @@ def test_a_bad_check_is_a_400_that_never_quotes_the_input(world):
         .status_code
         == 403
     )
+
+
+def test_checks_are_throttled_per_partner_across_its_adapter_keys(world, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "watchlist_check", "2/minute")
+    body = {"values": [{"kind": "account", "value": UNLISTED}]}
+    first = signed_world_client(world.key_x)
+    second = signed_world_client(world.adapter_key(world.platform_x))  # the same partner, another key
+    for client in (first, second):
+        assert client.post("/api/v1/watchlist/check/", body, format="json").status_code == 200
+    throttled = second.post("/api/v1/watchlist/check/", body, format="json")
+    assert throttled.status_code == 429 and set(throttled.json()["error"]) == {"code", "message", "fields"}
+    other = signed_world_client(world.key_y).post("/api/v1/watchlist/check/", body, format="json")
+    assert other.status_code == 200  # another partner's budget is its own
+
+
+def test_a_query_on_a_listed_value_is_flagged_to_police_with_the_number_of_cases(world):
+    factories.grant(world.unit_a, world.bank, "account_transfers")
+    listed(world)  # ACCOUNT, from case A
+    other = factories.case(world.officer_a, "A-0002")
+    listed(world, case=other)
+    api = token_client(world.officer_a)
+    body = {"case": str(world.case_a.pk), "kind": "account_transfers", "partner": world.bank.code}
+    flagged = api.post("/api/v1/queries/", {**body, "input": {"account_number": ACCOUNT}}, format="json")
+    assert flagged.status_code == 202 and flagged.json()["watchlist_cases"] == 2
+    clean = api.post("/api/v1/queries/", {**body, "input": {"account_number": UNLISTED}}, format="json")
+    assert clean.json()["watchlist_cases"] == 0
+    shown = {q["id"]: q["watchlist_cases"] for q in api.get("/api/v1/queries/").json()["results"]}
+    assert shown[flagged.json()["id"]] == 2 and shown[clean.json()["id"]] == 0
+    detail = api.get(f"/api/v1/queries/{flagged.json()['id']}/").json()
+    assert detail["watchlist_cases"] == 2
+    audited = token_client(world.auditor).get(f"/api/v1/queries/{flagged.json()['id']}/").json()
+    assert audited["watchlist_cases"] is None  # a count for the officer, not for other readers
