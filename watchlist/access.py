@@ -17,9 +17,12 @@ from audit.denials import denial_record
 from core.actors import Actor, acting_role
 from core.errors import Forbidden
 from core.roles import POLICE_ROLES, Role
+from exchange.access import police_only
 from partners.choices import PartnerKind
 
 from .models import WatchlistEntry
+
+__all__ = ["access_entry_by_id", "checker_only", "police_only", "supervisor_only"]
 
 # The partners whose adapters check values before they open an account or pay a payee.
 CHECKING_PARTNER_KINDS = frozenset({PartnerKind.BANK, PartnerKind.PAYMENT_PLATFORM})
@@ -54,12 +57,6 @@ def supervisor_only(actor: Actor, message: str, *, target: models.Model, case_id
     """Refuse anyone but a supervisor an act on `target`, which the actor reaches: `Forbidden`."""
     if acting_role(actor) != Role.SUPERVISOR:
         _refuse(actor, message, target=target, case_id=case_id)
-
-
-def police_only(actor: Actor, message: str) -> None:
-    """Refuse anyone but police an act before any object is looked up: `Forbidden`, audited."""
-    if acting_role(actor) not in POLICE_ROLES:
-        _refuse(actor, message)
 
 
 def checker_only(actor: Actor) -> None:
