@@ -41,6 +41,12 @@ class QueryCountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class OutcomeCountSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    outcome = serializers.CharField(help_text="The answer's outcome code: stopped, blocked, refused...")
+    count = serializers.IntegerField()
+
+
 class AnswerTimesSerializer(serializers.Serializer):
     partner = serializers.CharField()
     kind = serializers.CharField()
@@ -48,6 +54,14 @@ class AnswerTimesSerializer(serializers.Serializer):
     p50_ms = serializers.IntegerField()
     p95_ms = serializers.IntegerField()
     deadline_breaches = serializers.IntegerField(help_text="Queries that expired unanswered.")
+
+
+class WatchlistFiguresSerializer(serializers.Serializer):
+    active = serializers.IntegerField(help_text="Entries on the list now.")
+    listed = serializers.IntegerField(help_text="Entries listed in the range.")
+    delisted = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    hits = serializers.IntegerField(help_text="Checked values found on the list in the range.")
 
 
 class StatsOutputSerializer(serializers.Serializer):
@@ -66,6 +80,9 @@ class StatsOutputSerializer(serializers.Serializer):
     amount_frozen = serializers.DecimalField(max_digits=16, decimal_places=2)
     number_blocks_sent = serializers.IntegerField()
     number_blocks_answered = serializers.IntegerField()
+    numbers_blocked = serializers.IntegerField(help_text="Blocks answered blocked, or blocked already.")
+    outcomes = OutcomeCountSerializer(many=True, help_text="Answered queries by kind and outcome.")
+    watchlist = WatchlistFiguresSerializer()
 
 
 class StatsApi(APIView):

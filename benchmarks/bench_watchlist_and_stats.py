@@ -13,7 +13,9 @@ dropped at the end) holding the test world (`tests.conftest`):
 - `gateway_query` holds `--rows` queries over November 2026 (Shanghai), of two units, three
   partners, four kinds, every status, answered ones with an answer time; then the month's
   figures through `stats.selectors.centre_figures`, for every unit (an auditor) and for one
-  unit (its officer).
+  unit (its officer): first over the queries alone (no day rolled up), then after the
+  periodic roll-up of the settled days (`stats.rollup.days_roll_up`, timed once), as a
+  running gateway reads them; the days still settling are read from the queries.
 Beside each, in the same run and the same way: a plain indexed lookup of one row (a blind
 index for the watchlist, a primary key for the queries), so the ratio does not depend on
 the machine's speed that day. p50/p95 in ms over `--runs` runs after one warm-up.
@@ -90,7 +92,7 @@ def seed_watchlist(world: Any, rows: int) -> list[str]:
             FROM generate_series(1, %s) AS i""",
             [world.unit_b.pk, world.case_a.pk, world.officer_a.pk, rows - HITS],
         )
-        cursor.execute("ANALYZE watchlist_watchlistentry")
+        cursor.execute("VACUUM ANALYZE watchlist_watchlistentry")  # as autovacuum leaves a table
     return accounts
 
 
@@ -135,7 +137,7 @@ def seed_queries(world: Any, rows: int) -> None:
                 rows,
             ],
         )
-        cursor.execute("ANALYZE gateway_query")
+        cursor.execute("VACUUM ANALYZE gateway_query")
 
 
 def main() -> None:
@@ -157,6 +159,7 @@ def main() -> None:
     try:
         from exchange.models import Query
         from privacy.selectors import blind_index_filter
+        from stats.rollup import days_roll_up
         from stats.selectors import centre_figures
         from tests.conftest import make_world
         from watchlist.models import WatchlistEntry
@@ -177,6 +180,12 @@ def main() -> None:
         a_query = Query.objects.order_by().values_list("pk", flat=True)[0]
         figures = centre_figures(world.auditor, *NOVEMBER)
         counted = sum(row["count"] for row in figures.queries)
+        no_roll_up = timed(lambda: centre_figures(world.auditor, *NOVEMBER), max(3, options.runs // 5))
+        started = time.perf_counter()
+        rolled_days = days_roll_up()
+        roll_up_s = round(time.perf_counter() - started, 1)
+        if centre_figures(world.auditor, *NOVEMBER) != figures:
+            raise SystemExit("the rolled-up figures differ from the queries'")
         result = {
             "benchmark": "watchlist_and_stats",
             "rows": options.rows,
@@ -188,6 +197,8 @@ def main() -> None:
             "watchlist_one_indexed_lookup": timed(
                 lambda: WatchlistEntry.objects.filter(one, status="active").exists(), options.runs
             ),
+            "stats_month_every_unit_no_roll_up": no_roll_up,
+            "roll_up": {"days": rolled_days, "took_s": roll_up_s},
             "stats_month_every_unit": timed(lambda: centre_figures(world.auditor, *NOVEMBER), options.runs),
             "stats_month_one_unit": timed(lambda: centre_figures(world.officer_a, *NOVEMBER), options.runs),
             "query_one_indexed_lookup": timed(

@@ -10,11 +10,12 @@ reads it again by its key inside its transaction; what decides scope (a case's u
 query's case and partner, a refused status) never changes once written.
 
 Acts that name no object (opening a case, searching accounts) are refused by role, as
-`Forbidden`, audited here too (`police_only`).
+`Forbidden`, audited here too (`police_only`, `roles_only`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import cast
 from uuid import UUID
 
@@ -44,7 +45,13 @@ def access_query_by_id(actor: Actor, query_id: UUID | str, action: str) -> Query
 
 def police_only(actor: Actor, message: str) -> None:
     """Refuse anyone but police an act that names no object: `Forbidden`, audited once, here."""
-    if acting_role(actor) in POLICE_ROLES:
+    roles_only(actor, POLICE_ROLES, message)
+
+
+def roles_only(actor: Actor, roles: Collection[str], message: str) -> None:
+    """Refuse anyone acting in a role not among `roles` an act that names no object:
+    `Forbidden`, audited once, here."""
+    if acting_role(actor) in roles:
         return
     denial_record(actor=actor, details={"status": 403, "code": Forbidden.code, "reason": "role"})
     refusal = Forbidden(message)

@@ -15,7 +15,7 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from audit import vocabulary
 
-        from . import kinds
+        from . import checks, kinds  # noqa: F401  (checks: registers the system checks)
         from .audit_actions import TRAITS, ExchangeAction
         from .traces.audit_actions import TRAITS as TRACE_TRAITS
         from .traces.audit_actions import TraceAction

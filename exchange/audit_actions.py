@@ -13,6 +13,7 @@ class ExchangeAction(models.TextChoices):
     CASE_OPENED = "case_opened", "Case opened"
     CASE_VIEWED = "case_viewed", "Case viewed"
     CASE_CLOSED = "case_closed", "Case closed"
+    CASE_ERASED = "case_erased", "Case's personal values erased at the end of retention"
     QUERY_REFUSED = "query_refused", "Query refused by the gateway"
     QUERY_DISPATCHED = "query_dispatched", "Query delivered to its partner"
     QUERY_ANSWERED = "query_answered", "Query answered"

@@ -11,16 +11,15 @@ these functions; every change of a hold is audited here, naming the hold, never 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from audit.services import event_record
 from core.actors import SystemActor
+from core.locks import transaction_lock
 from exchange.audit_actions import ExchangeAction
 from exchange.choices import OPEN_QUERY_STATUSES, HoldKind, HoldStatus, QueryStatus
 from exchange.models import Hold, Query
@@ -53,12 +52,8 @@ def _lock_account_in_case(query: Query) -> None:
     submission already holds on it (`_case_open_locked`) and deadlock two concurrent ones.
     SQLite's IMMEDIATE transactions serialize writers anyway.
     """
-    if connection.vendor != "postgresql":
-        return
     index = Query._meta.get_field("subject_index").compute(query.subject, Kind.ACCOUNT)
-    digest = hashlib.sha256(str(query.case_id).encode() + b"\0" + (index or b"")).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+    transaction_lock("holds", str(query.case_id), index or b"")
 
 
 def _same_account(query: Query) -> Q:

@@ -28,7 +28,8 @@ class Case(models.Model):
     """A fraud case of one police unit; invisible to every other unit.
 
     The case number is the unit's own reference, not personal data; the title may name
-    people, so it is encrypted. A closed case accepts no new queries.
+    people, so it is encrypted. A closed case accepts no new queries. Closed longer than the
+    retention period, its personal values are erased (`exchange.retention`, `erased_at`).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -43,6 +44,9 @@ class Case(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     closed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its personal values were erased, at the end of retention."
+    )
 
     objects: ClassVar[Any] = CaseQuerySet.as_manager()
     # The column naming the case an event about this object belongs to (`api.views.restricted_get`).
@@ -74,7 +78,9 @@ class Query(models.Model):
     by the kind's answer schema; the identifiers it names are `findings`. A partner's own
     words on a not-found or failed answer may name people, so they are encrypted too
     (`partner_reason`); `reason` holds only the gateway's codes. `answer_digest` makes
-    answers idempotent: the same answer again is a no-op, a different one a conflict.
+    answers idempotent: the same answer again is a no-op, a different one a conflict. An
+    answer's outcome code (stopped, blocked, refused) is kept in the clear as `outcome`, for
+    the figures: a code of the kind's choices, never personal.
     `status` moves only through `exchange.states.move`. `parent` is the query whose answer
     led to this one (the next tier of a trace), `trace` and `tier` where it stands in one.
     Personal inputs beside the subject (a holder's name) are one encrypted document,
@@ -112,9 +118,18 @@ class Query(models.Model):
     answer = EncryptedTextField(kind=Kind.FREE_TEXT, null=True, blank=True)
     partner_reason = EncryptedTextField(kind=Kind.FREE_TEXT, null=True, blank=True)
     answer_digest = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The answer's outcome code, if its kind has one.",
+    )
 
     objects: ClassVar[Any] = QueryQuerySet.as_manager()
     audit_case_field: ClassVar[str] = "case_id"
+    # Derived from personal values though not encrypted: cleared with them (`exchange.retention`).
+    erased_with_values: ClassVar[tuple[str, ...]] = ("answer_digest",)
 
     class Meta:
         ordering = ["-created_at"]
@@ -123,6 +138,8 @@ class Query(models.Model):
             models.Index(fields=["case", "-created_at"], name="query_case_idx"),
             models.Index(fields=["partner", "status", "created_at"], name="query_inbox_idx"),
             models.Index(fields=["status", "deadline"], name="query_deadline_idx"),
+            # A day's queries, for the figures' roll-up (`stats.rollup`) and today's figures.
+            models.Index(fields=["created_at"], name="query_created_idx"),
         ]
 
     def __str__(self) -> str:

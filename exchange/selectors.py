@@ -9,6 +9,7 @@ case is itself recorded (`CASE_VIEWED`), and so is reading or exporting a trace
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, fields
 from typing import Any
 from uuid import UUID
 
@@ -21,14 +22,33 @@ from core.errors import Invalid
 
 from .access import access_case_by_id, access_query_by_id
 from .audit_actions import ExchangeAction
-from .models import Case, Query, Trace
+from .models import Case, Query, Trace, TraceAccount
 from .querysets import VIEW
 from .traces.audit_actions import TraceAction
 from .traces.export import graph_csv, graph_document
-from .traces.graph import TraceSummary, trace_graph, trace_summary
+from .traces.graph import TraceGraph, TraceSummary, trace_graph, trace_summary
 from .traces.progress import trace_settle
 
 EXPORT_FORMATS = ("json", "csv")
+
+
+@dataclass(frozen=True)
+class IndexedTraceGraph(TraceGraph):
+    """A trace's graph and the blind index of each node's account, by node id: what the API
+    hands the watchlist to flag listed accounts (`watchlist.selectors.listing_counts`). The
+    indexes are for the gateway alone; the graph's document shows none."""
+
+    account_indexes: dict[str, bytes]
+
+
+def _indexed(graph: TraceGraph) -> IndexedTraceGraph:
+    """The graph with its accounts' blind indexes, read in one query of the trace's accounts
+    (an account a running trace added since the graph was read is left out: it is no node)."""
+    nodes = {node.id for node in graph.nodes}
+    rows = TraceAccount.objects.filter(trace_id=graph.trace.pk).values_list("pk", "account_index")
+    indexes = {str(pk): bytes(index) for pk, index in rows if index and str(pk) in nodes}
+    known = {field.name: getattr(graph, field.name) for field in fields(TraceGraph)}
+    return IndexedTraceGraph(**known, account_indexes=indexes)
 
 
 def case_list(actor: Actor) -> QuerySet[Case]:
@@ -74,7 +94,8 @@ def _reading_record(actor: Actor, trace: Trace, action: str, **details: Any) -> 
 def trace_get(actor: Actor, trace_id: UUID | str, *, graph: bool = True) -> TraceSummary:
     """One trace the actor may see (police of its unit, auditors), as its state and its graph,
     or (`graph=False`, what a poll while it runs needs) its state alone; each reading is
-    recorded against its case."""
+    recorded against its case. The graph comes with its accounts' blind indexes
+    (`IndexedTraceGraph`), for the flags of listed accounts."""
     trace = _trace_reached(actor, trace_id)
     if not graph:
         summary = trace_summary(trace)
@@ -82,7 +103,7 @@ def trace_get(actor: Actor, trace_id: UUID | str, *, graph: bool = True) -> Trac
             actor, trace, TraceAction.TRACE_VIEWED, accounts=summary.accounts_found, state_only=True
         )
         return summary
-    found = trace_graph(trace)
+    found = _indexed(trace_graph(trace))
     _reading_record(
         actor, trace, TraceAction.TRACE_VIEWED, accounts=found.accounts_found, transfers=len(found.edges)
     )

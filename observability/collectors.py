@@ -1,9 +1,9 @@
 """Gauges read from the database at scrape time, so every process reports the same truth.
 
 A counter kept in memory would be right only in the process that saw the event; what is
-waiting (the outbox, the partners' open queries, the sequencer's queue) and what expired
-are rows, so they are counted where they are. Each scrape runs a handful of indexed
-aggregates; labels are partner codes, kinds and statuses only.
+waiting (the outbox, the partners' open queries, the sequencer's queue) is rows, so it is
+counted where it is. Each scrape runs a handful of indexed aggregates over open rows only,
+never over the history; labels are partner codes, kinds and statuses only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 
 from audit.models import UnsequencedEvent
 from audit.selectors import sequencer_lag_seconds
-from exchange.choices import OPEN_QUERY_STATUSES, QueryStatus
+from exchange.choices import OPEN_QUERY_STATUSES
 from exchange.models import OutboxMessage, Query
 
 
@@ -38,11 +38,6 @@ def _families() -> dict[str, GaugeMetricFamily | CounterMetricFamily]:
             "afx_queries_overdue",
             "Open queries past their deadline that the expiry task has not yet closed.",
             labels=["partner"],
-        ),
-        "breaches": CounterMetricFamily(
-            "afx_query_deadline_breaches",
-            "Queries expired because their partner did not answer before the deadline.",
-            labels=["partner", "kind"],
         ),
         "unsequenced": GaugeMetricFamily(
             "afx_audit_unsequenced_events",
@@ -75,9 +70,6 @@ class DatabaseCollector(Collector):
         overdue = open_queries.filter(deadline__lt=now)
         for row in overdue.values("partner__code").annotate(count=Count("id")):
             families["overdue"].add_metric([row["partner__code"]], row["count"])
-        expired = Query.objects.filter(status=QueryStatus.EXPIRED)
-        for row in expired.values("partner__code", "kind").annotate(count=Count("id")):
-            families["breaches"].add_metric([row["partner__code"], row["kind"]], row["count"])
         families["unsequenced"].add_metric([], UnsequencedEvent.objects.count())
         families["lag"].add_metric([], sequencer_lag_seconds())
         yield from families.values()

@@ -19,6 +19,12 @@ QUERY_ROUND_TRIP = Histogram(
     buckets=ROUND_TRIP_BUCKETS,
 )
 
+DEADLINE_BREACHES = Counter(
+    "afx_query_deadline_breaches",
+    "Queries expired because their partner did not answer before the deadline, by partner and kind.",
+    ["partner", "kind"],
+)
+
 SIGNATURE_REJECTIONS = Counter(
     "afx_signature_rejections",
     "Adapter requests refused by the signature check, by reason "

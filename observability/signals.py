@@ -1,8 +1,9 @@
-"""Observes a query's round trip when its answer commits, without touching the exchange.
+"""Observes a query's round trip when its answer commits, and a deadline breach when its
+expiry commits, without touching the exchange.
 
-An answer is saved through `exchange.states.move` and `Query.save()`; the status the row had
-when it was loaded tells a new answer from a later save of an answered query, so each answer
-is observed once, and only if its transaction commits.
+An answer or an expiry is saved through `exchange.states.move` and `Query.save()`; the
+status the row had when it was loaded tells a new answer from a later save of an answered
+query, so each is observed once, and only if its transaction commits.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_init, post_save
 
-from exchange.choices import ANSWER_STATUSES
+from exchange.choices import ANSWER_STATUSES, QueryStatus
 from exchange.models import Query
 
-from .metrics import QUERY_ROUND_TRIP
+from .metrics import DEADLINE_BREACHES, QUERY_ROUND_TRIP
 
 _LOADED_STATUS = "_observability_loaded_status"
 
 
 def connect() -> None:
     post_init.connect(_remember_status, sender=Query, dispatch_uid="observability.query_status")
-    post_save.connect(_observe_answer, sender=Query, dispatch_uid="observability.query_answer")
+    post_save.connect(_observe_saved, sender=Query, dispatch_uid="observability.query_saved")
 
 
 def _remember_status(sender: type[Query], instance: Query, **kwargs: Any) -> None:
@@ -30,13 +31,19 @@ def _remember_status(sender: type[Query], instance: Query, **kwargs: Any) -> Non
     setattr(instance, _LOADED_STATUS, instance.__dict__.get("status"))
 
 
-def _observe_answer(sender: type[Query], instance: Query, **kwargs: Any) -> None:
+def _observe_saved(sender: type[Query], instance: Query, **kwargs: Any) -> None:
     before = getattr(instance, _LOADED_STATUS, None)
     setattr(instance, _LOADED_STATUS, instance.status)
-    if instance.status not in ANSWER_STATUSES or before in ANSWER_STATUSES or instance.answered_at is None:
+    if instance.status == before:
         return
-    seconds = max(0.0, (instance.answered_at - instance.created_at).total_seconds())
-    labels = {"kind": instance.kind, "status": instance.status}
-    transaction.on_commit(
-        lambda: QUERY_ROUND_TRIP.labels(partner=instance.partner.code, **labels).observe(seconds)
-    )
+    if instance.status in ANSWER_STATUSES and before not in ANSWER_STATUSES and instance.answered_at:
+        seconds = max(0.0, (instance.answered_at - instance.created_at).total_seconds())
+        labels = {"kind": instance.kind, "status": instance.status}
+        transaction.on_commit(
+            lambda: QUERY_ROUND_TRIP.labels(partner=instance.partner.code, **labels).observe(seconds)
+        )
+    elif instance.status == QueryStatus.EXPIRED:
+        kind = instance.kind
+        transaction.on_commit(
+            lambda: DEADLINE_BREACHES.labels(partner=instance.partner.code, kind=kind).inc()
+        )

@@ -10,6 +10,8 @@ class WatchlistConfig(AppConfig):
     def ready(self) -> None:
         from audit import vocabulary
 
+        from . import retention
         from .audit_actions import WatchlistAction
 
         vocabulary.register(self.label, WatchlistAction)
+        retention.connect()

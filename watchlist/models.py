@@ -78,6 +78,7 @@ class WatchlistEntry(models.Model):
             models.Index(fields=["value_index", "status"], name="watchlist_value_status_idx"),
             models.Index(fields=["status", "expires_at"], name="watchlist_status_expiry_idx"),
             models.Index(fields=["unit", "-listed_at"], name="watchlist_unit_listed_idx"),
+            models.Index(fields=["listed_at"], name="watchlist_listed_idx"),  # the figures' listings
         ]
 
     def __str__(self) -> str:
@@ -103,3 +104,22 @@ class WatchlistListing(models.Model):
 
     def __str__(self) -> str:
         return f"listing of {self.entry_id} by {self.case_id}"
+
+
+class WatchlistHit(models.Model):
+    """How many values of one check were on one unit's list: what the unit's figures count as
+    its hits (`watchlist.figures`). A row per unit hit per check, appended, never updated, so
+    checks never wait on each other; nothing says which values or which entries."""
+
+    unit = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(default=timezone.now)
+    hits = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["checked_at"], name="watchlist_hit_time_idx"),
+            models.Index(fields=["unit", "checked_at"], name="watchlist_hit_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hits} hit(s) on {self.unit_id}"

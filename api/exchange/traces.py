@@ -2,7 +2,9 @@
 
 Thin, like the rest of the exchange's API: the services and selectors reach the case and the
 trace for the caller (`NotFound` out of scope); the graph is rendered once, by
-`exchange.traces.export.graph_document`, for reading and for the JSON export alike.
+`exchange.traces.export.graph_document`, for reading and for the JSON export alike. Police
+reading a graph see on each node how many cases list its account on the watchlist
+(`watchlist_cases`, as on queries), other readers null.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from rest_framework.views import APIView
 from api.permissions import POLICE
 from api.schema import refusal
 from api.views import request_actor
-from core.roles import Role
+from core.actors import Actor, acting_role
+from core.roles import POLICE_ROLES, Role
 from exchange import selectors
 from exchange.kinds.fields import AccountNumberField
 from exchange.services.traces import MAX_TIERS, TraceRequest, trace_start
 from exchange.traces.export import graph_document
+from exchange.traces.graph import TraceSummary
+from watchlist.selectors import listing_counts
 
 TRACE_READERS = POLICE | {Role.AUDITOR}
 
@@ -81,6 +86,10 @@ class NodeOutputSerializer(serializers.Serializer):
     hold = TraceHoldOutputSerializer(allow_null=True)
     stop = TraceStopOutputSerializer(allow_null=True)
     other_units_cases = serializers.IntegerField()
+    watchlist_cases = serializers.IntegerField(
+        allow_null=True,
+        help_text="How many cases, of any unit, list the account on the watchlist (police); null for others.",
+    )
 
 
 class EdgeOutputSerializer(serializers.Serializer):
@@ -124,6 +133,21 @@ class TraceExportInputSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=list(selectors.EXPORT_FORMATS), default="json")
 
 
+def _trace_document(actor: Actor, graph: TraceSummary) -> dict[str, Any]:
+    """The trace's document, each node flagged with `watchlist_cases`: for police a count of
+    the cases listing its account, read in one grouped query for the whole graph; for
+    anybody else null."""
+    document = graph_document(graph)
+    if not isinstance(graph, selectors.IndexedTraceGraph):
+        return document  # the state alone: no nodes
+    police = acting_role(actor) in POLICE_ROLES
+    counts = listing_counts(actor=actor, indexes=graph.account_indexes.values()) if police else {}
+    for node in document["nodes"]:
+        index = graph.account_indexes.get(node["id"])
+        node["watchlist_cases"] = (counts.get(index, 0) if index else 0) if police else None
+    return document
+
+
 class TraceStartApi(APIView):
     """Start a trace in a case of the caller's unit; answered 201 with the trace as it starts."""
 
@@ -143,7 +167,7 @@ class TraceStartApi(APIView):
         actor = request_actor(request)
         trace = trace_start(actor=actor, request=TraceRequest(case_id=pk, **data.validated_data))
         graph = selectors.trace_get(actor, trace.pk)
-        return Response(graph_document(graph), status=status.HTTP_201_CREATED)
+        return Response(_trace_document(actor, graph), status=status.HTTP_201_CREATED)
 
 
 class TraceDetailApi(APIView):
@@ -157,8 +181,9 @@ class TraceDetailApi(APIView):
     def get(self, request: Request, pk: UUID) -> Response:
         params = TraceReadInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        graph = selectors.trace_get(request_actor(request), pk, graph=params.validated_data["graph"])
-        return Response(graph_document(graph))
+        actor = request_actor(request)
+        graph = selectors.trace_get(actor, pk, graph=params.validated_data["graph"])
+        return Response(_trace_document(actor, graph))
 
 
 class TraceExportApi(APIView):

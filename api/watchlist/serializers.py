@@ -1,13 +1,21 @@
-"""The watchlist's API shapes: entries as the unit sees them (masked), a listing, a check."""
+"""The watchlist's API shapes: entries as the unit sees them (masked), a listing, a check,
+and a case's phone entries sent to a telecom as blocks."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
+from exchange.kinds.number_block.schemas import (
+    PERIOD_DEFAULT_DAYS,
+    PERIOD_MAX_DAYS,
+    PERIOD_MIN_DAYS,
+    BlockReason,
+)
+from privacy.choices import Kind
 from privacy.masking import mask
 from watchlist.choices import DelistReason, EntryKind, EntryStatus, ListingReason, Restriction
 from watchlist.models import WatchlistEntry
-from watchlist.services import MAX_CHECK_VALUES, MAX_VALUE_LENGTH
+from watchlist.services import MAX_CHECK_VALUES, MAX_VALUE_LENGTH, BlockSent, BlocksSent
 
 
 class EntryOutputSerializer(serializers.ModelSerializer):
@@ -78,3 +86,37 @@ class CheckResultSerializer(serializers.Serializer):
 
 class CheckOutputSerializer(serializers.Serializer):
     results = CheckResultSerializer(many=True)
+
+
+class BlocksInputSerializer(serializers.Serializer):
+    case = serializers.UUIDField(help_text="A case of your unit: its listed phone numbers are sent.")
+    telecom = serializers.SlugField(max_length=50, help_text="The code of the telecom operator.")
+    days = serializers.IntegerField(
+        min_value=PERIOD_MIN_DAYS,
+        max_value=PERIOD_MAX_DAYS,
+        default=PERIOD_DEFAULT_DAYS,
+        help_text="How long each number is blocked.",
+    )
+    reason = serializers.ChoiceField(choices=BlockReason.choices)
+
+
+class BlockSentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="query.pk", help_text="The number_block query.")
+    entry = serializers.UUIDField(source="entry.pk", help_text="The watchlist entry sent.")
+    phone_number = serializers.SerializerMethodField(help_text="The number, masked.")
+    status = serializers.CharField(source="query.status")
+    reason = serializers.CharField(source="query.reason", help_text="Why it was refused, if it was.")
+    deadline = serializers.DateTimeField(source="query.deadline")
+
+    def get_phone_number(self, sent: BlockSent) -> str:
+        return mask(Kind.PHONE, sent.query.subject)
+
+
+class BlocksOutputSerializer(serializers.Serializer):
+    case = serializers.UUIDField(source="case.pk")
+    count = serializers.SerializerMethodField(help_text="How many number_block queries were made.")
+    skipped = serializers.IntegerField(help_text="Phone entries no operator could block (too many digits).")
+    queries = BlockSentSerializer(source="sent", many=True)
+
+    def get_count(self, blocks: BlocksSent) -> int:
+        return len(blocks.sent)

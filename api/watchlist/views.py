@@ -2,7 +2,8 @@
 
 `GET/POST /watchlist/`, `GET /watchlist/{id}/`, `POST /watchlist/{id}/delist/` for the unit's
 police (auditors read); `POST /watchlist/check/` for police and the adapters of banks and
-payment platforms, answered value by value, listed or not and the restriction, nothing more.
+payment platforms, answered value by value, listed or not and the restriction, nothing more;
+`POST /watchlist/blocks/` for police, a case's listed phone numbers sent to a telecom.
 Thin: who may do what to which entry is decided by the services (`watchlist.services`,
 `watchlist.selectors`)."""
 
@@ -27,6 +28,8 @@ from watchlist import selectors, services
 from watchlist.models import WatchlistEntry
 
 from .serializers import (
+    BlocksInputSerializer,
+    BlocksOutputSerializer,
     CheckInputSerializer,
     CheckOutputSerializer,
     DelistInputSerializer,
@@ -149,3 +152,34 @@ class WatchlistCheckApi(APIView):
         ]
         results = services.watchlist_check(actor=request_actor(request), values=values)
         return Response(CheckOutputSerializer({"results": results}).data)
+
+
+class WatchlistBlocksApi(APIView):
+    """Send every active phone entry a case of the caller's unit listed to a telecom as a
+    `number_block` query of the case, in one step; answered 202 with the queries made,
+    numbers masked. Refused as a query is: no grant 403, a closed case 409, another unit's
+    case 404."""
+
+    allowed_roles = POLICE
+
+    @extend_schema(
+        request=BlocksInputSerializer,
+        responses={
+            202: BlocksOutputSerializer,
+            403: refusal("Your unit holds no active grant for number_block to this telecom."),
+            404: refusal("No such case, or a case of another unit (the same answer)."),
+            409: refusal("The case is closed: it takes no new queries."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = BlocksInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        sent = services.entries_block(
+            actor=request_actor(request),
+            case_id=given["case"],
+            telecom=given["telecom"],
+            reason=given["reason"],
+            period_days=given["days"],
+        )
+        return Response(BlocksOutputSerializer(sent).data, status=status.HTTP_202_ACCEPTED)

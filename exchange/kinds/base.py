@@ -93,6 +93,9 @@ class KindSpec:
     # An instruction a partner must be able to attribute to the ordering unit (a stop or a
     # freeze): the partner receives it signed with the unit's own key (`exchange.instructions`).
     signed_by_unit: ClassVar[bool] = False
+    # The answer's field that says, as a code, what the partner did (stopped, blocked,
+    # refused): kept beside the encrypted answer (`Query.outcome`) so figures can count it.
+    outcome_key: ClassVar[str | None] = None
 
     def needs_approval_for(self, unit: Partner) -> bool:
         """Whether a query of this kind from `unit` waits for a supervisor's approval."""
@@ -133,6 +136,10 @@ class KindSpec:
         ]
         if len(set(names)) != len(names) or "partner_reason" in names:
             problems.append("two values are revealed under one name")
+        if self.outcome_key is not None and not isinstance(
+            answer_fields.get(self.outcome_key), serializers.ChoiceField
+        ):
+            problems.append(f"its outcome {self.outcome_key!r} is not a choice of its answer")
         if self.submitted_action not in self.actions.values:
             problems.append(f"{self.submitted_action!r} is not one of its actions")
         if problems:

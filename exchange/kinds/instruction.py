@@ -22,3 +22,4 @@ class BankInstruction(KindSpec):
     subject = PersonalValue("account_number", Kind.ACCOUNT, revealed_as="account_number")
     answer_values = ()
     signed_by_unit = True
+    outcome_key = "outcome"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,8 @@ from exchange.choices import ANSWER_STATUSES, QueryStatus
 from exchange.models import Finding, Query
 from exchange.querysets import ANSWER
 from exchange.traces.progress import query_closed
+from privacy.choices import KeyPurpose
+from privacy.keyring import keyring
 
 
 class QueryClosed(Gone):
@@ -39,9 +42,26 @@ class AnswerInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-def _digest(status_value: str, result: dict[str, Any] | None) -> str:
-    canonical = json.dumps({"status": status_value, "result": result}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _canonical(status_value: str, result: dict[str, Any] | None) -> bytes:
+    return json.dumps({"status": status_value, "result": result}, sort_keys=True, default=str).encode()
+
+
+def _digests(status_value: str, result: dict[str, Any] | None) -> list[str]:
+    """The answer's digest under each active index key, the current one first: keyed, since
+    an answer names accounts and numbers, and an unkeyed hash of a number can be reversed by
+    trying them all. Every active version matches, so a repeat survives a key rotation."""
+    canonical = _canonical(status_value, result)
+    return [
+        hmac.new(key.secret, b"answer-digest\0" + canonical, hashlib.sha256).hexdigest()
+        for key in keyring.active(KeyPurpose.INDEX)
+    ]
+
+
+def _same_answer(stored: str, digests: list[str], status_value: str, result: dict[str, Any] | None) -> bool:
+    if any(hmac.compare_digest(stored, digest) for digest in digests):
+        return True
+    # An answer stored before digests were keyed (kept until retention erases it).
+    return hmac.compare_digest(stored, hashlib.sha256(_canonical(status_value, result)).hexdigest())
 
 
 def _validated(query: Query, payload: Any) -> tuple[str, dict[str, Any] | None, str]:
@@ -64,14 +84,14 @@ def answer_record(*, actor: Actor, query_id: UUID | str, payload: Any) -> tuple[
     """
     query = access_query_by_id(actor, query_id, ANSWER)
     status_value, result, reason = _validated(query, payload)
-    digest = _digest(status_value, result)
+    digests = _digests(status_value, result)
     with transaction.atomic():
         query = (
             Query.objects.select_for_update(of=("self",)).select_related("case", "partner").get(pk=query.pk)
         )
         if query.status not in ANSWER_STATUSES:
-            return _apply(actor, query, status_value, result, reason, digest), True
-        if query.answer_digest == digest:
+            return _apply(actor, query, status_value, result, reason, digests[0]), True
+        if _same_answer(query.answer_digest, digests, status_value, result):
             return query, False
         # Committed with this block, before the refusal is raised.
         event_record(
@@ -102,6 +122,8 @@ def _apply(
     if result is not None:
         document = spec.answer_document(result)
         query.set_answer_document(document)
+        if spec.outcome_key is not None:
+            query.outcome = str(document.get(spec.outcome_key) or "")
         findings = [
             Finding(query=query, case_id=query.case_id, partner_id=query.partner_id, kind=kind, value=value)
             for kind, value in spec.found_in(document)

@@ -4,6 +4,7 @@ is stored encrypted, shown masked, revealed on purpose, and no audit event holds
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from afx_sdk.models import Query as SdkQuery
 from audit.models import AuditEvent
 from core.errors import Invalid
 from exchange.kinds import spec_for
+from exchange.kinds.number_block import NumberBlock
 from exchange.models import Finding, Query
 from exchange.services import answers, queries
 from exchange.wire import query_to_wire
@@ -159,11 +161,13 @@ def test_a_number_blocked_already_answers_its_blocks_end(world: Any, telecom: Te
     third = telecom.answer(submit(world, telecom, DIGITS, period_days=365))
     assert third.answer_document()["outcome"] == "already_blocked"  # type: ignore[index]
     assert third.answer_document()["until"] == again.answer_document()["until"]  # type: ignore[index]
+    # The outcome code is kept in the clear beside the encrypted answer, for the figures.
+    assert [q.outcome for q in (answered, again, third)] == ["already_blocked", "blocked", "already_blocked"]
 
 
 def test_a_protected_number_is_refused_with_a_code(world: Any, telecom: Telecom) -> None:
     answered = telecom.answer(submit(world, telecom, "110", reason="impersonation"))
-    assert answered.status == "answered"
+    assert (answered.status, answered.outcome) == ("answered", "refused")
     assert answered.answer_document() == {
         "phone_number": "110",
         "outcome": "refused",
@@ -245,3 +249,28 @@ def test_an_answer_the_schema_refuses_is_a_400_that_quotes_nothing(
     query.refresh_from_db()
     assert query.status != "answered"
     assert_no_number_in_audit()
+
+
+def test_a_kind_whose_outcome_is_not_a_choice_of_its_answer_does_not_start() -> None:
+    class Misdeclared(NumberBlock):
+        outcome_key = "until"  # a time, not a code: it would not be safe to keep in the clear
+
+    with pytest.raises(ValueError, match="its outcome 'until' is not a choice of its answer"):
+        Misdeclared().check()
+    NumberBlock().check()
+
+
+def test_the_answer_digest_is_keyed_and_a_repeat_is_still_a_no_op(world: Any, telecom: Telecom) -> None:
+    query = submit(world, telecom)
+    reply = telecom.operator.handle(SdkQuery.from_json(query_to_wire(Query.objects.get(pk=query.pk))))
+    adapter = AdapterPrincipal(key=telecom.key.key)
+    answered, changed = answers.answer_record(actor=adapter, query_id=query.pk, payload=reply.to_json())
+    assert changed
+    spec = spec_for(KIND)
+    assert spec is not None
+    result = spec.validate_answer(reply.to_json()["result"])  # what the service digests
+    canonical = json.dumps({"status": "answered", "result": result}, sort_keys=True, default=str)
+    # An unkeyed hash of an answer naming one phone number could be reversed by trying them all.
+    assert answered.answer_digest and answered.answer_digest != hashlib.sha256(canonical.encode()).hexdigest()
+    again, changed = answers.answer_record(actor=adapter, query_id=query.pk, payload=reply.to_json())
+    assert not changed and again.answer_digest == answered.answer_digest

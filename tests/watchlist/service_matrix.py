@@ -1,8 +1,10 @@
 """The watchlist's rows of the service matrix, and the helpers its tests share.
 
 The world has no entry: `listed` makes one through the service, as unit A's supervisor,
-from the world's case A. Listing, delisting and reading are unit A's; a check is open to
-police and the adapters of banks and platforms (the world's adapters are platforms').
+from the world's case A, which first meets the value (`met`: an answer of the case names
+it), since a case lists only what it met. Listing, delisting and reading are unit A's; a
+check is open to police and the adapters of banks and platforms (the world's adapters are
+platforms'). Sending a case's phone entries as blocks is for police of the case's unit.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from exchange.models import Case, Finding
+from partners.choices import PartnerKind
 from partners.identity import AdapterPrincipal
+from partners.models import Partner
 from tests import factories
 from tests.service_matrix import ServiceRow, every
 from watchlist import selectors, services
@@ -22,6 +27,17 @@ PHONE = "13912345678"
 UNLISTED = "6222020200998877665"
 
 
+def met(world: Any, value: str = ACCOUNT, *, kind: str = "account", case: Case | None = None) -> Finding:
+    """`value` named by an answer of `case` (case A by default), as a finding of one of its
+    queries (a lookup made for it when it has none): what the case must have met to list it."""
+    case = case or world.case_a
+    query = case.queries.first()
+    if query is None:
+        platform = world.platform_x if case.unit_id == world.unit_a.pk else world.platform_y
+        query = factories.query(case.opened_by, case, platform)
+    return Finding.objects.create(query=query, case=case, partner=query.partner, kind=kind, value=value)
+
+
 def listed(
     world: Any,
     value: str = ACCOUNT,
@@ -31,7 +47,8 @@ def listed(
     restriction: str = "counter_only",
     reason: str = "mule_account",
 ) -> WatchlistEntry:
-    """`value` listed by unit A's supervisor from case A (or `case`)."""
+    """`value` listed by unit A's supervisor from case A (or `case`), which met it first."""
+    met(world, value, kind=kind, case=case)
     return services.entry_list(
         actor=world.supervisor_a,
         case_id=(case or world.case_a).pk,
@@ -74,6 +91,7 @@ READERS = ("officer_a", "supervisor_a", "auditor")
 
 
 def _list(world: Any, actor: Any, **changes: str) -> object:
+    met(world)
     arguments = {
         "case_id": world.case_a.pk,
         "value": ACCOUNT,
@@ -84,6 +102,27 @@ def _list(world: Any, actor: Any, **changes: str) -> object:
     }
     return services.entry_list(actor=actor, **arguments)
 
+
+TELECOM = "tel-m"
+
+
+def telecom(world: Any) -> Partner:
+    """A telecom answering number blocks, granted to unit A (made once per world)."""
+    found = Partner.objects.filter(code=TELECOM).first()
+    if found is None:
+        found = factories.answering_partner(TELECOM, kind=PartnerKind.TELECOM, answers=("number_block",))
+        factories.grant(world.unit_a, found, "number_block")
+    return found
+
+
+def _block(world: Any, actor: Any, **changes: Any) -> object:
+    telecom(world)
+    listed(world, PHONE, kind="phone", reason="fraud_number", restriction="block")
+    arguments = {"case_id": world.case_a.pk, "telecom": TELECOM, "reason": "fraud_call", **changes}
+    return services.entries_block(actor=actor, **arguments)
+
+
+POLICE_OF_A = {"officer_a": "ok", "supervisor_a": "ok", "officer_b": "not_found"}
 
 ROWS: list[ServiceRow] = [
     ServiceRow(
@@ -102,6 +141,12 @@ ROWS: list[ServiceRow] = [
         lambda w, a: _list(w, a, value="no digits"),
         every("invalid"),
         variant="value without digits",
+    ),
+    ServiceRow(
+        "watchlist.services.entry_list",
+        lambda w, a: _list(w, a, value=UNLISTED),
+        every("forbidden", supervisor_a="invalid", officer_b="not_found"),
+        variant="a value the case did not meet",
     ),
     ServiceRow(
         "watchlist.services.entry_delist",
@@ -138,6 +183,19 @@ ROWS: list[ServiceRow] = [
         lambda w, a: services.watchlist_check(actor=a, values=check([("account", ACCOUNT)] * 1001)),
         every("forbidden", **dict.fromkeys(CHECKERS, "invalid")),
         variant="over 1,000 values",
+    ),
+    ServiceRow("watchlist.services.entries_block", _block, every("forbidden", **POLICE_OF_A)),
+    ServiceRow(
+        "watchlist.services.entries_block",
+        lambda w, a: _block(w, a, reason="he calls at night"),
+        every("invalid"),
+        variant="free-text reason",
+    ),
+    ServiceRow(
+        "watchlist.services.entries_block",
+        lambda w, a: _block(w, a, period_days=366),
+        every("invalid"),
+        variant="over a year",
     ),
     ServiceRow(
         "watchlist.selectors.entry_get",

@@ -7,13 +7,15 @@ from rest_framework.throttling import ScopedRateThrottle
 from audit.models import AuditEvent
 from tests import factories
 from tests.clients import signed_world_client, token_client
-from tests.watchlist.service_matrix import ACCOUNT, PHONE, UNLISTED, listed
+from tests.watchlist.service_matrix import ACCOUNT, PHONE, UNLISTED, listed, met
 from watchlist.audit_actions import WatchlistAction
 from watchlist.choices import EntryStatus
 from watchlist.models import WatchlistEntry
 
 
 def _listing(world, value=ACCOUNT, case=None, **changes):
+    """A listing's body, the case having met the value first."""
+    met(world, value, case=case)
     return {
         "case": str((case or world.case_a).pk),
         "kind": "account",

@@ -20,7 +20,7 @@ from privacy.choices import KeyPurpose
 from privacy.keyring import keyring
 from privacy.rotation import key_versions_add
 from tests import factories
-from tests.watchlist.service_matrix import ACCOUNT, PHONE, UNLISTED, bank_adapter, check, listed
+from tests.watchlist.service_matrix import ACCOUNT, PHONE, UNLISTED, bank_adapter, check, listed, met
 from watchlist import selectors, services
 from watchlist.audit_actions import WatchlistAction
 from watchlist.choices import EntryStatus
@@ -84,6 +84,7 @@ def test_another_unit_lists_the_same_value_in_an_entry_of_its_own(world):
     listed(world)
     supervisor_b = factories.person(world.unit_b, "supervisor")
     case_b = factories.case(world.officer_b, "B-0001")
+    met(world, case=case_b)
     services.entry_list(
         actor=supervisor_b,
         case_id=case_b.pk,

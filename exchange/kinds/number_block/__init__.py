@@ -37,6 +37,7 @@ class NumberBlock(KindSpec):
     # An operator's adapter blocks by itself; a number left live keeps calling victims.
     default_deadline = timedelta(seconds=120)
     needs_approval = False
+    outcome_key = "outcome"
 
 
 SPEC = NumberBlock()
