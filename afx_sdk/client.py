@@ -1,4 +1,5 @@
-"""The adapter's side of the pull API: fetch queries from the inbox, post answers, ask who it is.
+"""The adapter's side of the pull API: fetch queries from the inbox, renew their leases, post
+answers, ask who it is.
 
 Every request is signed (RFC 9421, Ed25519, see `signing`) with the adapter's private key over
 what goes on the wire: method, host, the escaped path and query as sent, and the body's
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 INBOX_PATH = "/api/v1/adapter/inbox/"
 ANSWER_PATH = "/api/v1/adapter/queries/{id}/answer/"
+LEASES_PATH = "/api/v1/adapter/leases/"
 ME_PATH = "/api/v1/adapter/me/"
 SIGNING_KEYS_PATH = "/api/v1/signing-keys/"
 WATCHLIST_CHECK_PATH = "/api/v1/watchlist/check/"
@@ -51,7 +53,8 @@ class GatewayClient:
     def inbox(self, *, wait: float = MAX_WAIT_SECONDS, limit: int = 10) -> list[Query]:
         """Queries waiting for this adapter; blocks up to `wait` seconds until there is one.
 
-        The gateway leases what it returns for 30 s: a query not answered by then comes back.
+        The gateway leases what it returns for a short while (10 s): a query neither answered
+        nor renewed (`renew_leases`) by then comes back.
         """
         wait = min(max(int(wait), 0), MAX_WAIT_SECONDS)
         limit = min(max(int(limit), 1), MAX_LIMIT)
@@ -71,6 +74,23 @@ class GatewayClient:
     def answer(self, query_id: str, answer: Answer) -> dict[str, Any]:
         """Post an answer. The same answer twice is harmless; a different one raises `AnswerConflict`."""
         return self._request("POST", ANSWER_PATH.format(id=query_id), payload=answer.to_json())
+
+    def renew_leases(self, query_ids: list[str]) -> list[str]:
+        """Renew the leases of queries still being worked on (100 ids a request); returns the ids
+        renewed. A query left out was answered, closed, or its lease had already run out (it
+        may be another instance's now): finish it anyway, its answer is still taken if open.
+        """
+        renewed: list[str] = []
+        for start in range(0, len(query_ids), MAX_LIMIT):  # the gateway takes 100 at a time
+            chunk = list(query_ids[start : start + MAX_LIMIT])
+            body = self._request("POST", LEASES_PATH, payload={"queries": chunk})
+            listed = body.get("renewed")
+            if not isinstance(listed, list):
+                raise GatewayError(
+                    "The renewal's answer is not a list of ids.", code="bad_response", status=200
+                )
+            renewed += [str(query_id) for query_id in listed]
+        return renewed
 
     def me(self) -> dict[str, Any]:
         """The adapter's own identity as the gateway sees it: a cheap check of key and clock."""

@@ -1,8 +1,10 @@
 """The pull loop: long-poll the inbox, answer each query, keep going through gateway outages.
 
 Nothing is lost when the loop or the gateway stops: the gateway leases what it hands out for
-30 s and hands it out again if no answer came, and the `AnswerCache` makes that second
-delivery get the first delivery's answer.
+a short while (10 s) and hands it out again if no answer came, and the `AnswerCache` makes
+that second delivery get the first delivery's answer. While a handler works, the loop renews
+the lease of its query every few seconds (`renew_every`), so a slow handler keeps its query,
+and a killed adapter's queries come back within the lease.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as wait_all
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import AnswerConflict, GatewayError, QueryClosed
 from .handler import AnswerCache, Handler
@@ -24,6 +26,8 @@ from .models import Answer, Query
 logger = logging.getLogger(__name__)
 
 STOP_CHECK_SECONDS = 0.1
+# A third of the gateway's 10 s lease: a renewal may fail twice before the lease runs out.
+RENEW_EVERY_SECONDS = 3.0
 
 
 class InboxClient(Protocol):
@@ -32,6 +36,13 @@ class InboxClient(Protocol):
     def inbox(self, *, wait: float, limit: int) -> list[Query]: ...
 
     def answer(self, query_id: str, answer: Answer) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class LeaseClient(Protocol):
+    """A client that can also renew leases (`GatewayClient` can); the loop renews through it."""
+
+    def renew_leases(self, query_ids: list[str]) -> list[str]: ...
 
 
 @dataclass
@@ -58,7 +69,8 @@ class PullLoop:
     behind a slow one of its batch, and what it has not leased stays free for another
     instance of the adapter. `run()` returns once `stop` is set: a long poll in progress is
     abandoned (its queries come back after their lease), queries being handled are finished
-    and answered.
+    and answered. While queries are in hand, their leases are renewed every `renew_every`
+    seconds, if the client can (`LeaseClient`); a failed renewal is logged and tried again.
     """
 
     def __init__(
@@ -73,6 +85,7 @@ class PullLoop:
         stop: threading.Event | None = None,
         answers: AnswerCache | None = None,
         on_answer: Callable[[Query, Answer], None] | None = None,
+        renew_every: float = RENEW_EVERY_SECONDS,
     ) -> None:
         self.client = client
         self.handler = handler
@@ -83,8 +96,23 @@ class PullLoop:
         self.stop = stop or threading.Event()
         self.answers = answers or AnswerCache()
         self.on_answer = on_answer
+        self.renew_every = renew_every
+        self._held: set[str] = set()  # ids of the queries in hand, whose leases are renewed
+        self._held_lock = threading.Lock()
 
     def run(self) -> None:
+        finished = threading.Event()
+        renewer = threading.Thread(
+            target=self._renew_until, args=(finished,), name="afx-pull-renew", daemon=True
+        )
+        if isinstance(self.client, LeaseClient):
+            renewer.start()
+        try:
+            self._poll_and_hand_out()
+        finally:
+            finished.set()
+
+    def _poll_and_hand_out(self) -> None:
         failures = 0
         in_hand: set[Future[None]] = set()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="afx-pull") as pool:
@@ -103,7 +131,22 @@ class PullLoop:
                     self.stop.wait(delay)
                     continue
                 failures = 0
+                with self._held_lock:
+                    self._held.update(query.id for query in queries)
                 in_hand.update(pool.submit(self._process, query) for query in queries)
+
+    def _renew_until(self, finished: threading.Event) -> None:
+        """Every `renew_every` seconds until `finished`, renew the leases of the queries in hand."""
+        assert isinstance(self.client, LeaseClient)
+        while not finished.wait(self.renew_every):
+            with self._held_lock:
+                held = sorted(self._held)
+            if not held:
+                continue
+            try:
+                self.client.renew_leases(held)
+            except GatewayError as error:
+                logger.warning("Renewing %d leases failed (%s); trying again.", len(held), error)
 
     def _poll(self, limit: int) -> list[Query]:
         """One long poll on a helper thread, so that a stop request is noticed within 0.1 s."""
@@ -124,6 +167,13 @@ class PullLoop:
         return []
 
     def _process(self, query: Query) -> None:
+        try:
+            self._answer(query)
+        finally:
+            with self._held_lock:
+                self._held.discard(query.id)
+
+    def _answer(self, query: Query) -> None:
         if self.stop.is_set():
             return  # not started yet: leave it to its lease, so stopping is not held up
         try:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AuditEvent, SignedTreeHead
+from .models import AuditEvent, SignedTreeHead, SigningKeyChange
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +35,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class SignedTreeHeadAdmin(ReadOnlyAdmin):
     list_display = ["number", "tree_size", "published_at", "key_id"]
     exclude = ["compact_range"]
+
+
+@admin.register(SigningKeyChange)
+class SigningKeyChangeAdmin(ReadOnlyAdmin):
+    list_display = ["number", "previous_key_id", "key_id", "head_number", "tree_size", "changed_at"]

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-APPEND_ONLY_TABLES = ("audit_auditevent", "audit_sequencedleaf", "audit_merklenode", "audit_signedtreehead")
+# The tables of `0003_append_only`; the key changes' table came later (`0008_signing_key_change`).
+FIRST_TABLES = ("audit_auditevent", "audit_sequencedleaf", "audit_merklenode", "audit_signedtreehead")
+APPEND_ONLY_TABLES = (*FIRST_TABLES, "audit_signingkeychange")
 EVENTS_TABLE = "audit_auditevent"
 QUEUE_TABLE = "audit_unsequencedevent"
 _REFUSAL = "audit rows are append-only"
@@ -31,7 +33,7 @@ _REFUSAL = "audit rows are append-only"
 # ruff: noqa: S608
 
 
-def _postgresql_install() -> list[str]:
+def _postgresql_install(tables: tuple[str, ...]) -> list[str]:
     statements = [
         f"""
         CREATE OR REPLACE FUNCTION afx_audit_refuse_change() RETURNS trigger AS $$
@@ -50,7 +52,7 @@ def _postgresql_install() -> list[str]:
         $$ LANGUAGE plpgsql
         """,
     ]
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         statements += [
             f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
             f"""
@@ -68,9 +70,9 @@ def _postgresql_install() -> list[str]:
     return statements
 
 
-def _sqlite_install() -> list[str]:
+def _sqlite_install(tables: tuple[str, ...]) -> list[str]:
     statements = []
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         for operation in ("UPDATE", "DELETE"):
             name = f"{table}_no_{operation.lower()}"
             statements += [
@@ -119,13 +121,14 @@ def _run(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
             cursor.execute(statement)
 
 
-def install(connection: BaseDatabaseWrapper) -> None:
-    """Create (or re-create) every trigger; raises on a database AFX does not support."""
+def install(connection: BaseDatabaseWrapper, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    """Create (or re-create) every trigger of `tables` and the queue's; raises on a database AFX
+    does not support. A migration names the tables that exist at its point in history."""
     if connection.vendor not in _INSTALL:
         raise NotImplementedError(
             f"append-only audit tables need PostgreSQL or SQLite, not {connection.vendor}"
         )
-    _run(connection, _INSTALL[connection.vendor]())
+    _run(connection, _INSTALL[connection.vendor](tables))
 
 
 def remove(connection: BaseDatabaseWrapper) -> None:

@@ -6,7 +6,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
-        from . import vocabulary
+        from . import key_custody, vocabulary
+
+        key_custody.connect()
         from .choices import AuditAction
 
         vocabulary.register(

@@ -9,6 +9,7 @@ class AuditAction(models.TextChoices):
     REQUEST_DENIED = "request_denied", "Request denied"
     PLAINTEXT_REVEALED = "plaintext_revealed", "Plaintext revealed"
     AUDIT_EXPORTED = "audit_exported", "Audit log exported"
+    SIGNING_KEY_ROTATED = "audit_signing_key_rotated", "Audit signing key rotated"
 
 
 class Outcome(models.TextChoices):

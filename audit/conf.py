@@ -6,6 +6,9 @@ Read on each call (not at import), so tests can override them with pytest-django
 * ``AFX_AUDIT_SIGNING_KEY``: the sequencer's Ed25519 key as base64 of its 32-byte seed;
 * ``AFX_AUDIT_SIGNING_KEY_FILE``: or a PKCS#8 PEM file holding it;
 * ``AFX_AUDIT_SIGNING_KEY_AUTOCREATE``: make that file on first need (embedded default only);
+* ``AFX_AUDIT_SIGNING_KEY_NEXT`` / ``AFX_AUDIT_SIGNING_KEY_NEXT_FILE``: during a rotation only,
+  the key `audit_rotate_signing_key` hands over to; it signs nothing until the rotation
+  (`audit.key_rotation`) is on record, then the sequencer signs with it;
 * ``AFX_AUDIT_SEQUENCER_BATCH``: events per tree head at most (a backlog is worked off in
   several heads, so no transaction grows without bound);
 * ``AFX_AUDIT_LAG_ALERT_SECONDS``: how old an unsequenced event may get before health fails;
@@ -54,6 +57,14 @@ def signing_key_setting() -> str:
 
 def signing_key_file_setting() -> str:
     return str(getattr(settings, "AFX_AUDIT_SIGNING_KEY_FILE", ""))
+
+
+def next_signing_key_setting() -> str:
+    return str(getattr(settings, "AFX_AUDIT_SIGNING_KEY_NEXT", ""))
+
+
+def next_signing_key_file_setting() -> str:
+    return str(getattr(settings, "AFX_AUDIT_SIGNING_KEY_NEXT_FILE", ""))
 
 
 def signing_key_autocreate() -> bool:

@@ -1,4 +1,4 @@
-"""Streamed exports: events as CSV or JSON Lines, and the signed heads with the public key.
+"""Streamed exports: events as CSV or JSON Lines, and the signed heads with the key history.
 
 Events are exported with exactly the values their leaves hash (read through `audit.rows`),
 so each JSON line can be rehashed with `audit.canonical.record_leaf_hash` and checked
@@ -17,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from core.spreadsheet import spreadsheet_safe
 
 from .canonical import EVENT_FIELDS
-from .head_signature import head_to_json, public_key_to_pem
-from .models import AuditEvent, SignedTreeHead
+from .head_signature import head_to_json, load_public_key_raw, public_key_to_pem
+from .key_history import key_change_to_json
+from .models import AuditEvent, SignedTreeHead, SigningKeyChange
 from .rows import Row, rows_of
 from .signing import key_id
 
@@ -82,11 +83,31 @@ def head_document(stored: SignedTreeHead) -> dict[str, Any]:
 def heads_jsonl(
     heads: Iterable[tuple[SignedTreeHead, list[bytes]]], public_key: Ed25519PublicKey
 ) -> Iterator[str]:
-    """The public key, then every signed head with its consistency proof from the head before it:
-    all an outsider needs to check the published heads (`python -m audit.verify_export`)."""
-    pem = public_key_to_pem(public_key).decode()
-    yield _line({"format": HEADS_FORMAT, "public_key": pem, "key_id": key_id(public_key)})
+    """The first public key and every key change, then every signed head with its consistency
+    proof from the head before it: all an outsider holding the first key needs to check the
+    published heads (`python -m audit.verify_export`).
+
+    `public_key` is the current key, which is the first one as long as no rotation happened;
+    after one, the first key is the one the first change hands over from. The changes are
+    exported as stored, for the outsider to judge, not filtered by our own check of them.
+
+    The heads stop at the latest one when the changes were read: a rotation meanwhile names
+    a head at least that late, so every head exported is under a key the export announces.
+    """
+    last = SignedTreeHead.objects.aggregate(last=Max("number"))["last"] or 0
+    changes = list(SigningKeyChange.objects.order_by("number"))
+    first = load_public_key_raw(bytes(changes[0].previous_public_key)) if changes else public_key
+    yield _line(
+        {
+            "format": HEADS_FORMAT,
+            "public_key": public_key_to_pem(first).decode(),
+            "key_id": key_id(first),
+            "key_changes": [key_change_to_json(change.signed) for change in changes],
+        }
+    )
     for head, proof in heads:
+        if head.number > last:
+            break
         yield _line({**head_document(head), "consistency": [b64(node) for node in proof]})
 
 

@@ -4,8 +4,9 @@ Writers only ever insert `AuditEvent` rows (through `audit.services.event_record
 database trigger queues each new event in `UnsequencedEvent`. The sequencer
 (`audit.sequencer`) later takes committed events from that queue, appends them to the tree
 as `SequencedLeaf` rows, stores the tree's new `MerkleNode`s and publishes a
-`SignedTreeHead`. Triggers (`audit.append_only`) refuse UPDATE and DELETE on events,
-leaves, nodes and heads; only the queue is deleted from, by the sequencer.
+`SignedTreeHead`. A `SigningKeyChange` hands the signing over from one key to the next.
+Triggers (`audit.append_only`) refuse UPDATE and DELETE on events, leaves, nodes, heads
+and key changes; only the queue is deleted from, by the sequencer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from .choices import ActorType, Outcome
 from .head_signature import TreeHead
+from .key_history import KeyChange, SignedKeyChange
 from .querysets import AuditReadQuerySet
 
 
@@ -154,4 +156,54 @@ class SignedTreeHead(models.Model):
 
     @property
     def published_at(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)
+
+
+class SigningKeyChange(models.Model):
+    """The sequencer's signing key handed over from `previous_public_key` to `public_key`.
+
+    Written once by `audit.key_rotation.signing_key_rotate`, in the sequencer's lock, so it
+    names the last head the previous key signed (`head_number`, with its size and root):
+    later heads are signed by the new key. `signature` is the previous key's over the
+    change (`audit.key_history`), `new_key_signature` the new key's, proving it is held.
+    Numbered 1, 2, 3... like heads, so a deleted change is a gap.
+    """
+
+    number = models.PositiveBigIntegerField(primary_key=True)
+    previous_public_key = models.BinaryField(max_length=32)
+    public_key = models.BinaryField(max_length=32)
+    previous_key_id = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=16, help_text="Fingerprint of the new key.")
+    head_number = models.PositiveBigIntegerField(help_text="The last head the previous key signed (0: none).")
+    tree_size = models.PositiveBigIntegerField()
+    root_hash = models.BinaryField(max_length=32)
+    timestamp_ms = models.PositiveBigIntegerField()
+    signature = models.BinaryField(max_length=64)
+    new_key_signature = models.BinaryField(max_length=64)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"key change {self.number}: {self.previous_key_id} to {self.key_id} after {self.head_number}"
+
+    @property
+    def change(self) -> KeyChange:
+        return KeyChange(
+            number=self.number,
+            previous_key=bytes(self.previous_public_key),
+            new_key=bytes(self.public_key),
+            head_number=self.head_number,
+            tree_size=self.tree_size,
+            root_hash=bytes(self.root_hash),
+            timestamp_ms=self.timestamp_ms,
+        )
+
+    @property
+    def signed(self) -> SignedKeyChange:
+        """The change with its signatures; building it raises ValueError if a stored field is malformed."""
+        return SignedKeyChange(self.change, bytes(self.signature), bytes(self.new_key_signature))
+
+    @property
+    def changed_at(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)

@@ -24,6 +24,11 @@ append the leaves and the nodes they complete, and publish the next signed head.
 rollback returns the claimed events to the queue. The sequencer resumes from the compact
 range stored in the latest head, after checking that head's signatures and root, so it
 never extends a head it did not sign itself.
+
+Which key signs is read from the stored key changes (`audit.key_history`), not from the
+settings: the key the latest change hands over to, or the first key when there is none.
+A sequencer not configured with that key halts rather than sign with another, so after a
+rotation no head is ever signed by the retired key, and none by a key nobody announced.
 """
 
 from __future__ import annotations
@@ -32,12 +37,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import conf, signing
 from .head_chain import sign_link, verify_link
 from .head_signature import TreeHead, sign_head, verify_head
+from .key_history import KeyHistory
 from .merkle import CompactRange
 from .models import MerkleNode, SequencedLeaf, SignedTreeHead, UnsequencedEvent
 from .rows import leaf_hash, rows_by_ids
@@ -77,7 +84,9 @@ def sequence_batch(*, batch_size: int | None = None) -> SignedTreeHead | None:
     if not event_ids:
         return None
     latest = SignedTreeHead.objects.order_by("-number").first()
-    state = _resume(latest)
+    history = _key_history()
+    private_key = _key_in_force(history)
+    state = _resume(latest, history)
     start = state.size
     rows = rows_by_ids(event_ids)
     if len(rows) != len(event_ids):
@@ -95,7 +104,7 @@ def sequence_batch(*, batch_size: int | None = None) -> SignedTreeHead | None:
     )
     stored = [(position((level, index)), value) for level, index, value in nodes if is_stored(level)]
     _insert(MerkleNode, ("position", "hash"), stored)
-    return _publish(latest, state)
+    return _publish(latest, state, private_key)
 
 
 def _take_lock() -> bool:
@@ -136,11 +145,30 @@ def _insert(model: type[models.Model], columns: tuple[str, ...], rows: Sequence[
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def _resume(latest: SignedTreeHead | None) -> CompactRange:
-    """The tree state after the latest head, checked against that head's signatures."""
+def _key_history() -> KeyHistory:
+    history, error = signing.key_history()
+    if error is not None:
+        raise SequencerHalted(f"the signing key changes do not verify: {error}")
+    return history
+
+
+def _key_in_force(history: KeyHistory) -> Ed25519PrivateKey:
+    """The private key of the key in force; halt if this process is not configured with it."""
+    in_force = history.current
+    private_key = signing.private_key_for(in_force)
+    if private_key is None:
+        raise SequencerHalted(
+            f"the audit signing key in force is {signing.key_id(in_force)} (key change "
+            f"{len(history.changes)}), neither AFX_AUDIT_SIGNING_KEY nor AFX_AUDIT_SIGNING_KEY_NEXT here"
+        )
+    return private_key
+
+
+def _resume(latest: SignedTreeHead | None, history: KeyHistory) -> CompactRange:
+    """The tree state after the latest head, checked against that head's signatures under its key."""
     if latest is None:
         return CompactRange()
-    public_key = signing.public_key()
+    public_key = history.key_for_head(latest.number)
     try:
         verify_head(public_key, latest.head, bytes(latest.signature))
         verify_link(public_key, latest.number, latest.head, bytes(latest.link_signature))
@@ -152,7 +180,9 @@ def _resume(latest: SignedTreeHead | None) -> CompactRange:
     return state
 
 
-def _publish(latest: SignedTreeHead | None, state: CompactRange) -> SignedTreeHead:
+def _publish(
+    latest: SignedTreeHead | None, state: CompactRange, private_key: Ed25519PrivateKey
+) -> SignedTreeHead:
     number = latest.number + 1 if latest else 1
     now_ms = int(timezone.now().timestamp() * 1000)
     head = TreeHead(
@@ -160,7 +190,6 @@ def _publish(latest: SignedTreeHead | None, state: CompactRange) -> SignedTreeHe
         root_hash=state.root(),
         timestamp_ms=max(now_ms, latest.timestamp_ms if latest else 0),
     )
-    private_key = signing.signing_key()
     return SignedTreeHead.objects.create(
         number=number,
         tree_size=head.tree_size,

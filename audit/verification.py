@@ -11,7 +11,11 @@ uses the stored caches only to say *where* a difference is. Each fault names wha
 * reordered events: a batch's leaves are not in id order, or a head's root differs;
 * an inserted event: it is neither in the tree nor queued for it, or (if its leaf was
   forged too) the first head whose root no longer matches names the range;
-* a forged or altered head: a bad head or link signature;
+* a forged or altered head: a bad head or link signature under the key in force at its
+  number, or a head signed by a key that no valid chain of key changes leads to;
+* a forged key change: one its previous key or its new key did not sign, out of sequence,
+  or not naming the head it was made at (`audit.key_history`); the chain is followed from
+  its first key, and one of the keys configured here must be on it;
 * deleted heads: a gap in the signed head numbers, or leaves that no head covers.
 
 Rehashing is most of the cost, so `workers` processes can each take a range of leaves
@@ -24,13 +28,13 @@ import itertools
 import multiprocessing
 from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, connections, transaction
 from django.db.models import Exists, Max, OuterRef
 
 from . import conf, signing
 from .head_chain import verify_link
-from .head_signature import TreeHead, verify_head
+from .head_signature import TreeHead, load_public_key_raw, public_key_to_raw, verify_head
+from .key_history import KeyHistory, KeyHistoryError
 from .merkle import EMPTY_ROOT, TreeLevels
 from .models import AuditEvent, MerkleNode, SequencedLeaf, SignedTreeHead, UnsequencedEvent
 from .rows import leaf_hash, leaf_rows
@@ -57,6 +61,7 @@ class Fault:
 class Report:
     leaves: int = 0
     heads: int = 0
+    key_changes: int = 0
     faults: list[Fault] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -75,6 +80,7 @@ class _Head:
     timestamp_ms: int
     signature: bytes
     link_signature: bytes
+    key_id: str
 
 
 class _Faults:
@@ -110,7 +116,9 @@ def verify_log(*, workers: int = 1, check_nodes: bool = True) -> Report:
         snapshot = _begin_snapshot() if outermost else None
         faults = _Faults()
         heads = _load_heads()
-        _check_heads(heads, signing.public_key(), faults)
+        history, chain_error = signing.key_history()
+        _check_key_history(history, chain_error, heads, faults)
+        _check_heads(heads, history, faults)
         leaf_hashes = _rehash_leaves({h.tree_size for h in heads}, faults, workers, snapshot)
         levels = TreeLevels(leaf_hashes)
         _check_roots(heads, levels, faults)
@@ -118,7 +126,18 @@ def verify_log(*, workers: int = 1, check_nodes: bool = True) -> Report:
             _check_nodes(levels, faults)
         _check_unsequenced(faults)
         lag = sequencer_lag_seconds()
-    report = Report(leaves=len(leaf_hashes), heads=len(heads), faults=faults.items, warnings=faults.summary())
+    report = Report(
+        leaves=len(leaf_hashes),
+        heads=len(heads),
+        key_changes=len(history.changes),
+        faults=faults.items,
+        warnings=faults.summary(),
+    )
+    if signing.private_key_for(history.current) is None:
+        report.warnings.append(
+            f"the key in force, {signing.key_id(history.current)}, is not configured here: the sequencer "
+            "cannot sign until AFX_AUDIT_SIGNING_KEY or AFX_AUDIT_SIGNING_KEY_NEXT holds it"
+        )
     if lag > conf.lag_alert_seconds():
         report.warnings.append(f"the sequencer lags: the oldest queued event waits for {lag:.0f} s")
     return report
@@ -136,18 +155,52 @@ def _begin_snapshot() -> str | None:
 
 def _load_heads() -> list[_Head]:
     rows = SignedTreeHead.objects.order_by("number").values_list(
-        "number", "tree_size", "root_hash", "timestamp_ms", "signature", "link_signature"
+        "number", "tree_size", "root_hash", "timestamp_ms", "signature", "link_signature", "key_id"
     )
     return [
-        _Head(number, size, bytes(root), timestamp_ms, bytes(signature), bytes(link_signature))
-        for number, size, root, timestamp_ms, signature, link_signature in rows.iterator(chunk_size=_CHUNK)
+        _Head(number, size, bytes(root), timestamp_ms, bytes(signature), bytes(link_signature), key_id)
+        for number, size, root, timestamp_ms, signature, link_signature, key_id in rows.iterator(
+            chunk_size=_CHUNK
+        )
     ]
 
 
-def _check_heads(heads: list[_Head], public_key: Ed25519PublicKey, faults: _Faults) -> None:
-    """Signatures, the gap-free numbering and growth: all from the heads alone."""
+def _check_key_history(
+    history: KeyHistory, chain_error: KeyHistoryError | None, heads: list[_Head], faults: _Faults
+) -> None:
+    """The chain of key changes, each change's head, and that this gateway's keys are on the chain.
+
+    Past a bad change the chain is not followed: the heads after it are then checked under
+    the last key reached, and fail there, each named as signed by an unannounced key.
+    """
+    if chain_error is not None:
+        faults.add("key_change_forged", f"the signing key chain is broken: {chain_error}")
+    by_number = {head.number: head for head in heads}
+    for change in history.changes:
+        if change.head_number == 0:
+            continue
+        named = by_number.get(change.head_number)
+        if named is None or named.tree_size != change.tree_size or named.root_hash != change.root_hash:
+            faults.add(
+                "key_change_mismatch",
+                f"key change {change.number} names head {change.head_number} of {change.tree_size} leaves, "
+                "which is not the stored head of that number",
+                head_number=change.head_number,
+            )
+    configured = signing.configured_public_keys()
+    if not set(history.keys).intersection(public_key_to_raw(key) for key in configured):
+        names = ", ".join(signing.key_id(key) for key in configured)
+        faults.add(
+            "signing_key_unknown",
+            f"no key configured here ({names}) is on the chain of key changes: it is not this gateway's",
+        )
+
+
+def _check_heads(heads: list[_Head], history: KeyHistory, faults: _Faults) -> None:
+    """Signatures under the key in force at each head's number, the gap-free numbering and growth."""
     expected, previous = 1, None
     for current in heads:
+        public_key = history.key_for_head(current.number)
         try:
             head = TreeHead(
                 tree_size=current.tree_size, root_hash=current.root_hash, timestamp_ms=current.timestamp_ms
@@ -155,11 +208,7 @@ def _check_heads(heads: list[_Head], public_key: Ed25519PublicKey, faults: _Faul
             verify_head(public_key, head, current.signature)
             verify_link(public_key, current.number, head, current.link_signature)
         except ValueError as error:  # HeadSignatureError is one
-            faults.add(
-                "head_forged",
-                f"head {current.number} is forged or altered: {error}",
-                head_number=current.number,
-            )
+            faults.add("head_forged", _forged(current, history, error), head_number=current.number)
         if current.number != expected:
             missing = (
                 f"{expected}" if current.number == expected + 1 else f"{expected} to {current.number - 1}"
@@ -174,6 +223,23 @@ def _check_heads(heads: list[_Head], public_key: Ed25519PublicKey, faults: _Faul
                 head_number=current.number,
             )
         expected, previous = current.number + 1, current
+
+
+def _forged(current: _Head, history: KeyHistory, error: ValueError) -> str:
+    """Why a head fails: signed by another key than the one in force (as its stored key id says;
+    that id is not signed, so it only explains), one announced for other heads or none, or altered."""
+    in_force = signing.key_id(history.key_for_head(current.number))
+    if not current.key_id or current.key_id == in_force:
+        return f"head {current.number} is forged or altered: {error}"
+    if current.key_id in {signing.key_id(load_public_key_raw(key)) for key in history.keys}:
+        return (
+            f"head {current.number} is forged: signed by key {current.key_id}, which is not the key "
+            f"in force at head {current.number} ({in_force})"
+        )
+    return (
+        f"head {current.number} is forged: signed by key {current.key_id}, which no valid key "
+        f"change leads to (the key in force at head {current.number} is {in_force})"
+    )
 
 
 def _rehash_leaves(batch_ends: set[int], faults: _Faults, workers: int, snapshot: str | None) -> list[bytes]:

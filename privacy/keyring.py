@@ -96,12 +96,12 @@ class Keyring:
         wrapped = bytes(key.wrapped_key)
         cache_key = (key.purpose, key.version, wrapped)
         if cache_key not in self._unwrapped:
-            if key.wrapped_by != provider.key_id:
+            if key.wrapped_by not in provider.key_ids:
                 raise KeyringError(
                     f"Data key {key.purpose} v{key.version} was wrapped by {key.wrapped_by}, "
                     f"but the configured key is {provider.key_id}: wrong master key?"
                 )
-            secret = provider.unwrap(wrapped, context=key.wrap_context)
+            secret = provider.unwrap(wrapped, context=key.wrap_context, key_id=key.wrapped_by)
             self._unwrapped[cache_key] = DataKeyVersion(key.purpose, key.version, secret, AESGCM(secret))
         return self._unwrapped[cache_key]
 

@@ -3,7 +3,12 @@
 `KeyProvider` is the interface. `LocalKeyProvider` wraps with AES-256-GCM under a master key
 taken from `AFX_MASTER_KEY` (base64 of 32 bytes) or the file `AFX_MASTER_KEY_FILE`. A KMS
 (encrypt/decrypt with an encryption context) or Vault's transit engine (with associated
-data) fits the same two calls, so `AFX_KEY_PROVIDER` can name one without touching models.
+data) fits the same calls, so `AFX_KEY_PROVIDER` can name one without touching models.
+
+A change of master key is online: the new key is `AFX_MASTER_KEY` (or its file) and the old
+one `AFX_MASTER_KEY_PREVIOUS` (or `AFX_MASTER_KEY_PREVIOUS_FILE`); data keys wrapped by
+either unwrap, new wraps use the new one, and `manage.py keys_rewrap` (`privacy.rewrap`)
+moves every data key onto it. Then the old key is dropped from the settings.
 
 Without a master key the gateway refuses to start (`PrivacyConfig.ready`), unless
 `AFX_MASTER_KEY_AUTOCREATE` is on (the local and test settings): then the key file is made
@@ -48,32 +53,52 @@ class KeyProvider(Protocol):
 
     @property
     def key_id(self) -> str:
-        """Names the wrapping key (never secret), so a wrong master key is reported as such."""
+        """Names the key new wraps use (never secret), so a wrong master key is reported as such."""
+        ...
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """Every key it can unwrap with: `key_id`, and the previous one during a change."""
         ...
 
     def wrap(self, key: bytes, *, context: bytes) -> bytes: ...
 
-    def unwrap(self, wrapped: bytes, *, context: bytes) -> bytes: ...
+    def unwrap(self, wrapped: bytes, *, context: bytes, key_id: str | None = None) -> bytes:
+        """Unwrap with the key `key_id` names (by default `key_id`'s own)."""
+        ...
 
 
 class LocalKeyProvider:
-    """Wraps data keys under a local 32-byte master key (environment or key file)."""
+    """Wraps data keys under a local 32-byte master key (environment or key file), and
+    unwraps under it or, during a change of master key, the previous one."""
 
-    def __init__(self, master_key: bytes | None = None) -> None:
-        self._master = master_key if master_key is not None else _configured_master_key()
+    def __init__(self, master_key: bytes | None = None, previous: bytes | None = None) -> None:
+        if master_key is None:  # both from the settings
+            master_key, previous = _configured_master_key(), _previous_master_key()
+        self._master, self._previous = master_key, previous
 
     @property
     def key_id(self) -> str:
-        digest = hmac.new(self._master_key(), b"afx-master-key-id", hashlib.sha256).hexdigest()
-        return f"local:{digest[:16]}"
+        return _key_id(self._master_key())
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset({self.key_id, *([_key_id(self._previous)] if self._previous else [])})
 
     def wrap(self, key: bytes, *, context: bytes) -> bytes:
         nonce = os.urandom(_NONCE_SIZE)
         return nonce + AESGCM(self._master_key()).encrypt(nonce, key, context)
 
-    def unwrap(self, wrapped: bytes, *, context: bytes) -> bytes:
+    def unwrap(self, wrapped: bytes, *, context: bytes, key_id: str | None = None) -> bytes:
+        master = self._master_key()
+        if key_id not in (None, self.key_id):
+            if self._previous is None or key_id != _key_id(self._previous):
+                raise KeyringError(
+                    f"Data key {context.decode()} was wrapped by a master key not configured here."
+                )
+            master = self._previous
         try:
-            return AESGCM(self._master_key()).decrypt(wrapped[:_NONCE_SIZE], wrapped[_NONCE_SIZE:], context)
+            return AESGCM(master).decrypt(wrapped[:_NONCE_SIZE], wrapped[_NONCE_SIZE:], context)
         except InvalidTag:
             raise KeyringError(f"Data key {context.decode()} does not unwrap: wrong master key?") from None
 
@@ -81,6 +106,11 @@ class LocalKeyProvider:
         if self._master is None:
             self._master = _create_master_key_file(Path(settings.AFX_MASTER_KEY_FILE))
         return self._master
+
+
+def _key_id(master: bytes) -> str:
+    digest = hmac.new(master, b"afx-master-key-id", hashlib.sha256).hexdigest()
+    return f"local:{digest[:16]}"
 
 
 def load_provider() -> KeyProvider:
@@ -105,6 +135,17 @@ def _configured_master_key() -> bytes | None:
         "No master key: set AFX_MASTER_KEY (base64 of 32 random bytes) or AFX_MASTER_KEY_FILE "
         "(a file holding it). Personal data cannot be encrypted without it."
     )
+
+
+def _previous_master_key() -> bytes | None:
+    """The master key being replaced, during a change of master key; None otherwise."""
+    encoded = settings.AFX_MASTER_KEY_PREVIOUS
+    if encoded:
+        return _decode_master_key(encoded, source="AFX_MASTER_KEY_PREVIOUS")
+    path = settings.AFX_MASTER_KEY_PREVIOUS_FILE
+    if path:
+        return _decode_master_key(Path(path).read_text(), source="AFX_MASTER_KEY_PREVIOUS_FILE")
+    return None
 
 
 def _decode_master_key(encoded: str, *, source: str) -> bytes:

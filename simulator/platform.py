@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from afx_sdk import Answer, Handler, InboxClient, MalformedMessage, OrderLookup, OrderLookupResult, Query
+from afx_sdk.pull import LeaseClient
 from afx_sdk.push import error_body
 
 from .dataset import Dataset
@@ -122,6 +123,10 @@ class PollingPausedWhileDown:
 
     def answer(self, query_id: str, answer: Answer) -> dict[str, Any]:
         return self.client.answer(query_id, answer)
+
+    def renew_leases(self, query_ids: list[str]) -> list[str]:
+        """Renewed as the client renews them: a query in hand is being worked on, down or not."""
+        return self.client.renew_leases(query_ids) if isinstance(self.client, LeaseClient) else []
 
 
 def answer_printer(stream: TextIO) -> Callable[[Query, Answer], None]:

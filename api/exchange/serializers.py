@@ -218,4 +218,6 @@ class WireQuerySerializer(serializers.Serializer):
 
 
 class InboxOutputSerializer(serializers.Serializer):
-    results = WireQuerySerializer(many=True, help_text="Leased to the caller for 30 s.")
+    results = WireQuerySerializer(
+        many=True, help_text="Leased to the caller for 10 s, renewed through /adapter/leases/ while it works."
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import approvals, holds, keys, traces, views
+from . import approvals, holds, keys, leases, traces, views
 
 urlpatterns = [
     path("cases/", views.CaseListApi.as_view(), name="case-list"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/search/", views.AccountSearchApi.as_view(), name="account-search"),
     path("adapter/inbox/", views.InboxApi.as_view(), name="adapter-inbox"),
     path("adapter/queries/<uuid:pk>/answer/", views.AnswerApi.as_view(), name="adapter-answer"),
+    path("adapter/leases/", leases.LeaseRenewApi.as_view(), name="adapter-leases"),
     path("signing-keys/", keys.SigningKeyListApi.as_view(), name="signing-key-list"),
     path("queries/<uuid:pk>/approve/", approvals.QueryApproveApi.as_view(), name="query-approve"),
     path("queries/<uuid:pk>/reject/", approvals.QueryRejectApi.as_view(), name="query-reject"),

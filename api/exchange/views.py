@@ -240,7 +240,8 @@ class AccountSearchApi(APIView):
 
 
 class InboxApi(APIView):
-    """Pull adapters: `GET ?wait=<s>&limit=<n>` long-polls for queries and leases them for 30 s."""
+    """Pull adapters: `GET ?wait=<s>&limit=<n>` long-polls for queries and leases them for 10 s,
+    which the adapter renews while it works (`POST /adapter/leases/`)."""
 
     allowed_roles = ADAPTERS
 

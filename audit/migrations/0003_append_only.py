@@ -6,7 +6,7 @@ from audit import append_only
 
 
 def install(apps, schema_editor):
-    append_only.install(schema_editor.connection)
+    append_only.install(schema_editor.connection, append_only.FIRST_TABLES)
 
 
 def remove(apps, schema_editor):

@@ -1,6 +1,7 @@
 """Getting queries to partners and closing the ones nobody answers.
 
 Bottom to top, without a cycle: `push` (the webhook call and its Celery task), `outbox`
-(relays new queries to that task), `inbox` (pull partners lease queries), `expiry`; the
-periodic tasks are in `exchange.tasks`.
+(relays new queries to that task), `redispatch` (sends again the pushes whose attempt went
+quiet), `inbox` (pull partners lease queries and renew their leases), `expiry`; the periodic
+tasks are in `exchange.tasks`.
 """

@@ -2,7 +2,9 @@
 
 The outbox row is written with the query; once the transaction commits it is handed to
 Celery (`push.push_query`). A sweeper re-sends rows never relayed (a crash between commit
-and publish), so no query is lost on the way out.
+and publish), so no query is lost on the way out. Relaying gives the query a pickup lease
+(`push.PICKUP_LEASE`): one that no worker picked up by then is sent again by
+`exchange.delivery.redispatch`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exchange.choices import QueryStatus
 from exchange.models import OutboxMessage, Query
 
-from .push import push_query
+from .push import PICKUP_LEASE, push_query
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,10 @@ def relay_outbox_message(message_id: int) -> None:
     if message is None:
         return
     OutboxMessage.objects.filter(pk=message_id).update(relay_attempts=F("relay_attempts") + 1)
+    # Before the publish: a worker may take the query (and its attempt's lease) at once.
+    Query.objects.filter(pk=message.query_id, status=QueryStatus.PENDING).update(
+        lease_until=timezone.now() + PICKUP_LEASE
+    )
     try:
         push_query.delay(str(message.query_id))
     except Exception as error:

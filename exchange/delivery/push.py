@@ -3,6 +3,15 @@
 `push_query` POSTs the query, signed with the gateway's own key (RFC 9421), to the webhook,
 retrying with capped exponential backoff and jitter until the deadline. A webhook may
 answer at once (200 with the answer) or later through the API (202).
+
+Each attempt holds a short lease on the query (`Query.lease_until`): the push timeout while
+the webhook is called, until the retry is due while one waits, until the deadline once the
+partner said it answers later (202). A lease that ran out means the attempt went quiet (its
+worker was killed, with the message still unacknowledged on the broker), and
+`exchange.delivery.redispatch` sends the query again within seconds instead of waiting for the
+broker's redelivery. A message that finds the lease held waits until it runs out and looks
+again (a Celery retry), so a redispatch or a redelivery that crossed a live attempt costs a
+read, not a second call to the partner, and is not dropped should that attempt die.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,6 +50,13 @@ PUSH_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 _webhooks = httpx.Client(timeout=PUSH_TIMEOUT)
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
+# How long an attempt may take (connect, then read): past that, nobody is working on it any
+# more (the redispatch sweep allows a grace for recording the answer, `redispatch.GRACE`).
+ATTEMPT_LEASE = timedelta(seconds=(PUSH_TIMEOUT.connect or 2.0) + (PUSH_TIMEOUT.read or 5.0))
+# A relayed query waits on the broker for a worker: one not picked up by then is sent again.
+PICKUP_LEASE = timedelta(seconds=10)
+# A message that met a held lease looks again this long after the lease's end.
+LEASE_RECHECK_SECONDS = 0.2
 SYSTEM = SystemActor("delivery")
 
 
@@ -53,9 +69,11 @@ def push_query(self: Any, query_id: str) -> None:
     Late acknowledgement: a worker killed mid-delivery leaves the message on the broker, and
     the next worker delivers again. Partners answer idempotently per query id, and the
     gateway ignores an identical second answer. The message carries the query id only,
-    never personal data.
+    never personal data. A message that finds the query's lease held (a redispatch or a
+    redelivery that crossed a live attempt) is retried when the lease runs out: if the attempt
+    died meanwhile, it delivers; a retry is due when its lease ends, so it finds it free.
     """
-    outcome = push_attempt(query_id)
+    outcome = push_attempt(query_id, unless_held=True)
     if not outcome.done:
         raise self.retry(countdown=outcome.retry_in)
 
@@ -73,8 +91,14 @@ class PushOutcome:
     retry_in: float | None = None
 
 
-def push_attempt(query_id: str) -> PushOutcome:
-    """POST the query to its partner's webhook once, and act on the reply."""
+def push_attempt(query_id: str, *, unless_held: bool = False) -> PushOutcome:
+    """POST the query to its partner's webhook once, and act on the reply.
+
+    `unless_held`: while the query's lease is held (by an attempt, a retry's wait, a partner
+    that answers later), send nothing and say when to look again (`retry_in`), or that there
+    is nothing to do when it is held to the deadline; without it the attempt takes the lease
+    whoever held it (tests calling attempts one after the other).
+    """
     query = Query.objects.select_related("partner", "case").filter(pk=query_id).first()
     if query is None or query.status not in OPEN_QUERY_STATUSES:
         return PushOutcome(done=True)
@@ -88,7 +112,10 @@ def push_attempt(query_id: str) -> PushOutcome:
     if key is None:
         _fail(query, "partner_has_no_active_key")
         return PushOutcome(done=True)
-    attempt = _mark_attempt(query)
+    claim = _claim(query, unless_held=unless_held)
+    if claim.held_until is not None:
+        return _look_again_after(query, claim.held_until)
+    attempt = claim.attempt
     if attempt is None:
         return PushOutcome(done=True)  # answered or closed meanwhile
     body = json.dumps(query_to_wire(query)).encode()
@@ -117,6 +144,7 @@ def push_attempt(query_id: str) -> PushOutcome:
         _record_pushed_answer(query, AdapterPrincipal(key=key), response)
         return PushOutcome(done=True)
     if response.status_code == 202:
+        _hold(query, until=query.deadline)  # the partner answers later: nothing to send again
         return PushOutcome(done=True)
     if response.status_code >= 500 or response.status_code == 429:
         return _retry_or_give_up(query, attempt, f"webhook_error_{response.status_code}")
@@ -135,15 +163,30 @@ def _record_pushed_answer(query: Query, adapter: AdapterPrincipal, response: htt
         pass  # closed or answered meanwhile; a conflict is already recorded
 
 
-def _mark_attempt(query: Query) -> int | None:
-    """Count the attempt and mark the query dispatched (audited the first time); None when the
-    query was answered or closed while this delivery waited."""
+@dataclass(frozen=True)
+class _Claim:
+    """The attempt's number once it holds the lease; or, the lease being another's, its end;
+    neither when the query was answered or closed while this delivery waited."""
+
+    attempt: int | None = None
+    held_until: datetime | None = None
+
+
+def _claim(query: Query, *, unless_held: bool) -> _Claim:
+    """Count the attempt, take the lease for it and mark the query dispatched (audited the
+    first time). `unless_held`, a lease held by someone else is left alone. A pending query's
+    lease is the relay's (waiting to be picked up), never an attempt's: its first attempt takes it."""
     with transaction.atomic():
         locked = Query.objects.select_for_update().filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).first()
         if locked is None:
-            return None
+            return _Claim()
+        now = timezone.now()
+        held = locked.lease_until is not None and locked.lease_until > now
+        if unless_held and held and locked.status != QueryStatus.PENDING:
+            return _Claim(held_until=locked.lease_until)
         locked.delivery_attempts += 1
-        fields = ["delivery_attempts"]
+        locked.lease_until = now + ATTEMPT_LEASE
+        fields = ["delivery_attempts", "lease_until"]
         if locked.status == QueryStatus.PENDING:
             fields += states.move(locked, QueryStatus.DISPATCHED)
             event_record(
@@ -154,16 +197,38 @@ def _mark_attempt(query: Query) -> int | None:
                 details={"partner": query.partner.code, "delivery": "push"},
             )
         locked.save(update_fields=fields)
-        return locked.delivery_attempts
+        return _Claim(attempt=locked.delivery_attempts)
+
+
+def _look_again_after(query: Query, held_until: datetime) -> PushOutcome:
+    """Another attempt holds the lease: look again once it ends (its holder may die), unless it
+    is held to the deadline (a partner answering later, a backoff that gave up)."""
+    if held_until >= query.deadline:
+        return PushOutcome(done=True)
+    logger.info("Query %s is held by another delivery attempt; this message looks again later.", query.pk)
+    wait = (held_until - timezone.now()).total_seconds() + LEASE_RECHECK_SECONDS
+    return PushOutcome(done=False, retry_in=max(wait, LEASE_RECHECK_SECONDS))
+
+
+def _hold(query: Query, *, until: datetime) -> None:
+    """Move the query's lease on to `until`: no redispatch before then."""
+    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(lease_until=until)
 
 
 def _retry_or_give_up(query: Query, attempt: int, problem: str) -> PushOutcome:
     """Retry after a jittered backoff while the deadline allows; the problem is kept as the
-    query's reason, so an expiry says why."""
-    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(reason=problem)
+    query's reason, so an expiry says why. The lease lasts until the retry is due: a retry
+    lost with its worker is sent again soon after it was due."""
     delay = backoff_seconds(attempt)
-    if timezone.now() + timedelta(seconds=delay) >= query.deadline:
-        return PushOutcome(done=True)  # no time left: the sweeper expires it with its reason
+    due = timezone.now() + timedelta(seconds=delay)
+    if due >= query.deadline:
+        # No time left: the sweeper expires it with its reason; held to the deadline, so no
+        # redispatch tries again what the backoff gave up.
+        Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(
+            reason=problem, lease_until=query.deadline
+        )
+        return PushOutcome(done=True)
+    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(reason=problem, lease_until=due)
     return PushOutcome(done=False, retry_in=delay)
 
 

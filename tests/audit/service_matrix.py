@@ -1,14 +1,17 @@
 """Service-matrix rows of the audit log's reads and its export: auditors and administrators
-read all of it, nobody else reads any (`audit.querysets`); the system reads none either."""
+read all of it, nobody else reads any (`audit.querysets`); the system reads none either. The
+signing key is rotated by the system alone (a command at the gateway's shell), by nobody else."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from audit import selectors, services
+from audit.key_rotation import signing_key_rotate
 from audit.models import AuditEvent, SignedTreeHead
 from audit.selectors import EventFilters
 from audit.sequencer import sequence_batch
@@ -76,4 +79,9 @@ ROWS = [
     ServiceRow("audit.selectors.head_get", _head, READERS),
     ServiceRow("audit.selectors.head_consistency", _consistency, READERS),
     ServiceRow("audit.selectors.anomaly_findings", _findings, every("ok")),
+    ServiceRow(
+        "audit.key_rotation.signing_key_rotate",
+        lambda w, a: signing_key_rotate(actor=a, new_key=Ed25519PrivateKey.generate()),
+        every("forbidden", system="ok"),
+    ),
 ]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from audit.canonical import record_leaf_hash
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent, SequencedLeaf, SignedTreeHead
 from audit.sequencer import sequence_batch
-from audit.verify_export import verify_heads, verify_proof
+from audit.verify_export import verify_export, verify_heads, verify_proof
 from exchange.audit_actions import ExchangeAction
 from tests.audit.conftest import TEST_PUBLIC_KEY, publish
 from tests.audit.matrix import ROWS
@@ -201,6 +203,21 @@ def test_heads_export_verifies_with_only_the_public_key(auditor, events):
     heads = verify_heads(TEST_PUBLIC_KEY, lines)
     base = _base_size()
     assert [head.tree_size - base for head in heads] == [0, 1, 3, 8, 11]
+
+
+def test_heads_export_follows_a_rotation_from_the_first_key(auditor, events, settings):
+    """After `audit_rotate_signing_key` and the deploy that makes the new key current."""
+    new_seed = base64.b64encode(bytes(range(1, 33))).decode()
+    settings.AFX_AUDIT_SIGNING_KEY_NEXT = new_seed
+    call_command("audit_rotate_signing_key")
+    settings.AFX_AUDIT_SIGNING_KEY, settings.AFX_AUDIT_SIGNING_KEY_NEXT = new_seed, ""
+    events(2)
+    sequence_batch()
+    response = auditor.get("/api/v1/audit/heads/export/")
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    heads, history = verify_export(TEST_PUBLIC_KEY, lines)
+    assert len(heads) == 2 and len(history.changes) == 1
+    assert lines[2]["key_id"] == lines[0]["key_changes"][0]["key_id"] != lines[1]["key_id"]
 
 
 def _streamed(response) -> str:

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection, transaction
 
-from audit import append_only, verification
+from audit import append_only, signing, verification
+from audit.key_rotation import signing_key_rotate
 from audit.models import AuditEvent, SequencedLeaf, SignedTreeHead, UnsequencedEvent
 from audit.sequencer import sequence_events
 from audit.services import event_record
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def in_threads(count: int, work: Callable[[int], None]) -> None:
+def in_threads(count: int, work: Callable[[int], object]) -> None:
     """Run `work(n)` in `count` threads, each on its own connection, and re-raise any failure."""
     failures: list[BaseException] = []
 
@@ -164,3 +166,42 @@ def test_audit_verify_exit_status_for_cron(postgres):
     broken = _audit_verify()
     assert broken.returncode == 1
     assert f"event {events[2].id} (leaf 2) is missing" in broken.stderr
+
+
+def test_a_rotation_amid_writers_and_sequencers_switches_keys_at_one_head(postgres, settings):
+    """The rotation waits for a batch under way and names the last head the old key signed:
+    every head up to it is the old key's, every later one the new key's, in one tree."""
+    old, new = (
+        Ed25519PrivateKey.from_private_bytes(TEST_SEED),
+        Ed25519PrivateKey.from_private_bytes(bytes(32)),
+    )
+    settings.AFX_AUDIT_SEQUENCER_BATCH = 20
+    settings.AFX_AUDIT_SIGNING_KEY_NEXT = base64.b64encode(bytes(32)).decode()
+    stop, some_heads = threading.Event(), threading.Event()
+
+    def sequencer() -> None:
+        try:
+            while not stop.is_set():
+                if sequence_events() or SignedTreeHead.objects.count() >= 3:
+                    some_heads.set()
+        finally:
+            connection.close()
+
+    runners = [threading.Thread(target=sequencer) for _ in range(2)]
+    writers = threading.Thread(
+        target=lambda: in_threads(4, lambda n: [record(n * 1000 + i) for i in range(100)])
+    )
+    for thread in (*runners, writers):
+        thread.start()
+    assert some_heads.wait(30)
+    rotation = signing_key_rotate(actor=SystemActor("tests"), new_key=new)
+    writers.join()
+    stop.set()
+    for runner in runners:
+        runner.join()
+    sequence_events(max_batches=100)
+    assert_sound_tree(400 + 1)
+    handed_over = rotation.change.head_number
+    key_ids = dict(SignedTreeHead.objects.values_list("number", "key_id"))
+    assert {key_ids[n] for n in key_ids if n <= handed_over} == {signing.key_id(old.public_key())}
+    assert {key_ids[n] for n in key_ids if n > handed_over} == {signing.key_id(new.public_key())}

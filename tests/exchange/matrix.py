@@ -83,6 +83,13 @@ ROWS = [
         every(403, anonymous=401, adapter_x=200, adapter_y=404),
         body=lambda w: ANSWER,
     ),
+    Row(
+        "adapter-leases",
+        "POST",
+        "/api/v1/adapter/leases/",
+        every(403, anonymous=401, adapter_x=200, adapter_y=200),  # another partner's ids: ignored
+        body=lambda w: {"queries": [str(w.query_a.pk)]},
+    ),
     Row("signing-key-list", "GET", "/api/v1/signing-keys/", every(200)),  # public keys, public on purpose
 ]
 

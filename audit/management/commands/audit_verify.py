@@ -39,5 +39,6 @@ class Command(BaseCommand):
                 f"first: {report.faults[0].message}"
             )
         self.stdout.write(
-            f"OK: {report.leaves} events and {report.heads} signed heads verified in {elapsed:.2f} s"
+            f"OK: {report.leaves} events, {report.heads} signed heads and {report.key_changes} "
+            f"signing key changes verified in {elapsed:.2f} s"
         )
