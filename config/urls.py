@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/password_change/done/", not_found),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    # Web pages for people (Django templates and htmx), over the same services as the API.
+    path("console/", include("console.urls")),
     # For the Prometheus scraper only: a bearer token, and 404 while none is configured.
     path("metrics", metrics_view(json_error_view), name="metrics"),
 ]

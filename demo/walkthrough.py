@@ -175,3 +175,19 @@ def metrics_served(base: str, token: str) -> list[str]:
     response = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     response.raise_for_status()
     return [line for line in response.text.splitlines() if line.startswith("afx_")]
+
+
+def console_sign_in(base: str, username: str, password: str) -> str:
+    """Sign in at the console as a browser does (its CSRF cookie and token, a session) and
+    say what the dashboard answered: that the console works, not only the API."""
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as browser:
+        form = browser.get("/console/sign-in/")
+        form.raise_for_status()
+        token = browser.cookies.get("csrftoken", "")
+        page = browser.post(
+            "/console/sign-in/",
+            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{base}/console/sign-in/"},
+        )
+        page.raise_for_status()
+        return f"{page.url.path} {page.status_code}"

@@ -33,7 +33,8 @@ BLOCK_LINE = re.compile(
 )
 FIGURES_LINE = re.compile(
     r"cq-afc's figures for [-\d to]+: (\d+) queries, (\d+) traces started, (\d+) finished; "
-    r"(\d+) stops made, (\d+\.\d\d) yuan stopped; (\d+) number blocks answered"
+    r"(\d+) stops made, (\d+\.\d\d) yuan stopped; (\d+) number blocks answered, (\d+) numbers blocked; "
+    r"watchlist: (\d+) on the list, (\d+) hits"
 )
 METRICS_LINE = re.compile(r"http://127\.0\.0\.1:8000/metrics served (\d+) afx_ metric lines")
 
@@ -106,13 +107,17 @@ def test_demo_seeds_starts_everything_answers_a_lookup_per_platform_and_traces_o
     # The centre's figures count this run: two lookups, the trace's queries, the block.
     figures = FIGURES_LINE.search(first.stdout)
     assert figures, first.stdout
-    queries, started, finished, made, amount_made, blocks = figures.groups()
+    queries, started, finished, made, amount_made, blocks, blocked_numbers, on_list, hits = figures.groups()
     assert int(queries) >= 3 + int(sent)
-    assert (int(started), int(finished), int(blocks)) == (1, 1, 1)
+    assert (int(started), int(finished), int(blocks), int(blocked_numbers)) == (1, 1, 1, 1)
+    assert (int(on_list), int(hits)) == (1, 1)  # the account listed, and bank-east's check of it
     assert (int(made), Decimal(amount_made)) == (int(stopped), Decimal(amount))
 
     served = METRICS_LINE.search(first.stdout)
     assert served and int(served[1]) > 0
+    # The console: the officer signs in as a browser does and lands on the dashboard.
+    assert "The console: http://127.0.0.1:8000/console/" in first.stdout
+    assert "cq.officer signed in there: /console/ 200." in first.stdout, first.stdout
 
     again = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
     assert "already seeded" in again.stdout

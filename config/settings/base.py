@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "stats",
     "django_prometheus",
     "observability",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "console",
     "demo",
 ]
 
@@ -60,8 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the console's second factor
+    "console.middleware.ConsoleLocaleMiddleware",  # the console's language; the API stays as it is
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "audit.context.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -117,6 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/admin/login/"
 
 LANGUAGE_CODE = "en-us"
+# The console's languages (`console.middleware`): Chinese first, its default, and English.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -132,6 +142,31 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): own files only, no inline script or style anywhere;
+# the console's pages hold none (htmx is vendored and told not to inject its style).
+CONTENT_SECURITY_POLICY = {
+    # Left alone: the API docs (Swagger UI) and the admin, which run inline code of their own.
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs/", "/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# The console's second factor (django-otp TOTP): whether a person with no confirmed device
+# may enter at all. Production requires one for everybody; the embedded default and tests do
+# not, so the demo world's people can skip it. A person with a device is always asked for a code.
+AFX_CONSOLE_REQUIRE_TOTP = env.bool("AFX_CONSOLE_REQUIRE_TOTP", default=False)
+OTP_TOTP_ISSUER = "AFX"
 
 # Guardian: object permissions are granted to a police unit's group, never to anonymous.
 ANONYMOUS_USER_NAME = None
@@ -142,7 +177,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "api.errors.axes_lockout_response"
+# The console's sign-in page for console paths, the API's JSON answer for the rest.
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AFX_API_LOCKOUT_CALLABLE = "api.errors.axes_lockout_response"
 AXES_VERBOSE = False
 # Axes keeps a keyed digest of the username typed, never the text (see partners.sign_in); the
 # username in the POST data it keeps is masked by axes' default AXES_SENSITIVE_PARAMETERS.
@@ -219,6 +256,11 @@ DJANGO_GUID = {
 # Personal data encryption: data keys are wrapped by this master key (see privacy/).
 AFX_MASTER_KEY = env("AFX_MASTER_KEY", default="")
 AFX_MASTER_KEY_FILE = env("AFX_MASTER_KEY_FILE", default="")
+# Closed cases keep their personal values this long, then `exchange.retention` erases them.
+AFX_RETENTION_DAYS = env.int("AFX_RETENTION_DAYS", default=5 * 365 + 1)
+# During a change of master key only: the key being replaced, until `keys_rewrap` is done.
+AFX_MASTER_KEY_PREVIOUS = env("AFX_MASTER_KEY_PREVIOUS", default="")
+AFX_MASTER_KEY_PREVIOUS_FILE = env("AFX_MASTER_KEY_PREVIOUS_FILE", default="")
 AFX_MASTER_KEY_AUTOCREATE = False
 AFX_KEY_PROVIDER = env("AFX_KEY_PROVIDER", default="privacy.providers.LocalKeyProvider")
 
@@ -226,6 +268,10 @@ AFX_KEY_PROVIDER = env("AFX_KEY_PROVIDER", default="privacy.providers.LocalKeyPr
 AFX_AUDIT_SIGNING_KEY = env("AFX_AUDIT_SIGNING_KEY", default="")
 AFX_AUDIT_SIGNING_KEY_FILE = env("AFX_AUDIT_SIGNING_KEY_FILE", default="")
 AFX_AUDIT_SIGNING_KEY_AUTOCREATE = False
+# During a rotation only: the audit signing key `audit_rotate_signing_key` hands over to
+# (audit/key_rotation.py).
+AFX_AUDIT_SIGNING_KEY_NEXT = env("AFX_AUDIT_SIGNING_KEY_NEXT", default="")
+AFX_AUDIT_SIGNING_KEY_NEXT_FILE = env("AFX_AUDIT_SIGNING_KEY_NEXT_FILE", default="")
 AFX_AUDIT_SEQUENCER_BATCH = env.int("AFX_AUDIT_SEQUENCER_BATCH", default=5000)
 AFX_AUDIT_LAG_ALERT_SECONDS = env.int("AFX_AUDIT_LAG_ALERT_SECONDS", default=60)
 # Overrides of audit.conf.AnomalySettings, e.g. {"working_hours": {"default": ("08:00", "20:00")}}.
@@ -265,11 +311,22 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 2.0,
         "options": {"expires": 10},
     },
+    "redispatch-quiet-pushes": {
+        "task": "gateway.redispatch_quiet_pushes",
+        "schedule": 2.0,
+        "options": {"expires": 4},
+    },
     "relay-stale-outbox": {"task": "gateway.relay_stale_outbox", "schedule": 5.0, "options": {"expires": 10}},
     "sweep-holds": {"task": "gateway.sweep_holds", "schedule": 60.0, "options": {"expires": 60}},
     "expire-watchlist-entries": {
         "task": "watchlist.expire_entries",
         "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
+    "roll-up-settled-days": {"task": "stats.roll_up_days", "schedule": 3600.0, "options": {"expires": 3600}},
+    "erase-expired-cases": {
+        "task": "gateway.erase_expired_cases",
+        "schedule": 24 * 3600.0,
         "options": {"expires": 3600},
     },
 }

@@ -32,6 +32,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Every person enters the console with a second factor (TOTP); the setting cannot be turned off here.
+AFX_CONSOLE_REQUIRE_TOTP = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=3600)
 
 # One JSON object a line for the log shipper (observability.logs); AFX_LOG_FORMAT=text to read by eye.

@@ -104,6 +104,12 @@ class Command(BaseCommand):
         running = f"AFX is running: API {url}/api/v1/, docs {url}/api/v1/docs/, admin {url}/admin/"
         self.stdout.write(self.style.SUCCESS(f"\n{running}"))
         self.stdout.write(f"Sign in as cq.officer (or any demo person) with the password {DEMO_PASSWORD!r}.")
+        signed_in = walkthrough.console_sign_in(url, "cq.officer", DEMO_PASSWORD)
+        self.stdout.write(
+            f"The console: {url}/console/ (cq.officer or cq.supervisor, the same password; the "
+            "walkthrough's case is under Cases; the second factor is optional in the demo). "
+            f"cq.officer signed in there: {signed_in}."
+        )
         for partner in SIMULATED_PLATFORMS:
             self.stdout.write(
                 f"Order numbers to try at {partner}: {', '.join(sample_order_numbers(partner, SAMPLES))}"
@@ -174,7 +180,8 @@ class Command(BaseCommand):
             + f": {queries} queries, {figures['traces_started']} traces started, "
             f"{figures['traces_finished']} finished; {figures['stops_made']} stops made, "
             f"{figures['amount_stopped']} yuan stopped; {figures['number_blocks_answered']} number blocks "
-            "answered"
+            f"answered, {figures['numbers_blocked']} numbers blocked; watchlist: "
+            f"{figures['watchlist']['active']} on the list, {figures['watchlist']['hits']} hits"
         )
 
     def _metrics(self, stack: DemoStack) -> None:
