@@ -141,14 +141,14 @@ def head_from_json(data: Mapping[str, object]) -> tuple[TreeHead, bytes]:
         raise HeadFormatError(f"expected keys {sorted(_JSON_KEYS)}, got {sorted(data)}")
     if data["format"] != HEAD_FORMAT.decode("ascii"):
         raise HeadFormatError(f"unsupported tree head format {data['format']!r}")
-    signature = _decode_base64_field(data, "signature")
+    signature = base64_field(data, "signature")
     if len(signature) != SIGNATURE_SIZE:
         raise HeadFormatError(f"signature must be {SIGNATURE_SIZE} bytes, got {len(signature)}")
     try:
         head = TreeHead(
-            tree_size=_int_field(data, "tree_size"),
-            root_hash=_decode_base64_field(data, "root_hash"),
-            timestamp_ms=_int_field(data, "timestamp_ms"),
+            tree_size=int_field(data, "tree_size"),
+            root_hash=base64_field(data, "root_hash"),
+            timestamp_ms=int_field(data, "timestamp_ms"),
         )
     except ValueError as exc:
         raise HeadFormatError(str(exc)) from None
@@ -166,14 +166,14 @@ def verify_exported_head(public_key: Ed25519PublicKey, data: Mapping[str, object
     return head
 
 
-def _int_field(data: Mapping[str, object], key: str) -> int:
+def int_field(data: Mapping[str, object], key: str) -> int:
     value = data[key]
     if type(value) is not int:
         raise HeadFormatError(f"{key} must be a JSON integer, got {type(value).__name__}")
     return value
 
 
-def _decode_base64_field(data: Mapping[str, object], key: str) -> bytes:
+def base64_field(data: Mapping[str, object], key: str) -> bytes:
     """Decode padded standard base64, refusing any encoding that is not canonical."""
     value = data[key]
     if not isinstance(value, str):

@@ -27,7 +27,6 @@ link's (b"AFX-STH-LINK-v1"). Pure (no Django), for the outside verifier.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import struct
 from collections.abc import Iterable, Mapping
@@ -41,6 +40,8 @@ from .head_signature import (
     HeadFormatError,
     HeadSignatureError,
     TreeHead,
+    base64_field,
+    int_field,
     load_public_key_pem,
     load_public_key_raw,
     public_key_to_pem,
@@ -281,19 +282,19 @@ def key_change_from_json(data: Mapping[str, object]) -> SignedKeyChange:
         previous_key = _raw_from_pem(data["previous_public_key"])
         new_key = _raw_from_pem(data["public_key"])
         change = KeyChange(
-            number=_int(data, "number"),
+            number=int_field(data, "number"),
             previous_key=previous_key,
             new_key=new_key,
-            head_number=_int(data, "head_number"),
-            tree_size=_int(data, "tree_size"),
-            root_hash=_unb64(data, "root_hash"),
-            timestamp_ms=_int(data, "timestamp_ms"),
+            head_number=int_field(data, "head_number"),
+            tree_size=int_field(data, "tree_size"),
+            root_hash=base64_field(data, "root_hash"),
+            timestamp_ms=int_field(data, "timestamp_ms"),
         )
     except ValueError as error:
         raise HeadFormatError(f"key change {data.get('number')}: {error}") from None
     if data["previous_key_id"] != change.previous_key_id or data["key_id"] != change.key_id:
         raise HeadFormatError(f"key change {change.number}: a key id is not its key's fingerprint")
-    signatures = [_unb64(data, name) for name in ("signature", "new_key_signature")]
+    signatures = [base64_field(data, name) for name in ("signature", "new_key_signature")]
     if any(len(signature) != SIGNATURE_SIZE for signature in signatures):
         raise HeadFormatError(f"key change {change.number}: signatures are {SIGNATURE_SIZE} bytes")
     return SignedKeyChange(change, *signatures)
@@ -311,24 +312,3 @@ def _raw_from_pem(value: object) -> bytes:
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
-
-
-def _int(data: Mapping[str, object], key: str) -> int:
-    value = data[key]
-    if type(value) is not int:
-        raise ValueError(f"{key} must be a JSON integer, got {type(value).__name__}")
-    return value
-
-
-def _unb64(data: Mapping[str, object], key: str) -> bytes:
-    """Decode padded standard base64, refusing any encoding that is not canonical."""
-    value = data[key]
-    try:
-        if not isinstance(value, str):
-            raise binascii.Error
-        decoded = base64.b64decode(value, validate=True)
-    except binascii.Error:
-        raise HeadFormatError(f"{key} is not valid base64") from None
-    if base64.b64encode(decoded).decode("ascii") != value:
-        raise HeadFormatError(f"{key} is not canonical base64")
-    return decoded

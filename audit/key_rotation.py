@@ -28,7 +28,7 @@ from . import signing
 from .choices import AuditAction
 from .head_chain import verify_link
 from .head_signature import public_key_to_raw, verify_head
-from .key_history import KeyChange, KeyHistory, SignedKeyChange, sign_key_change
+from .key_history import KeyChange, KeyHistory, sign_key_change
 from .merkle import EMPTY_ROOT
 from .models import SignedTreeHead, SigningKeyChange
 from .sequencer import ADVISORY_LOCK_KEY
@@ -75,7 +75,7 @@ def signing_key_rotate(*, actor: Any, new_key: Ed25519PrivateKey) -> KeyRotation
                 code="key_not_held",
             )
         change = _key_change(history, new_raw)
-        row = _store(sign_key_change(old_key, new_key, change))
+        row = SigningKeyChange.stored(sign_key_change(old_key, new_key, change))
         event_record(
             actor=actor,
             action=AuditAction.SIGNING_KEY_ROTATED,
@@ -140,21 +140,4 @@ def _key_change(history: KeyHistory, new_raw: bytes) -> KeyChange:
         tree_size=tree_size,
         root_hash=root_hash,
         timestamp_ms=timestamp_ms,
-    )
-
-
-def _store(signed: SignedKeyChange) -> SigningKeyChange:
-    change = signed.change
-    return SigningKeyChange.objects.create(
-        number=change.number,
-        previous_public_key=change.previous_key,
-        public_key=change.new_key,
-        previous_key_id=change.previous_key_id,
-        key_id=change.key_id,
-        head_number=change.head_number,
-        tree_size=change.tree_size,
-        root_hash=change.root_hash,
-        timestamp_ms=change.timestamp_ms,
-        signature=signed.signature,
-        new_key_signature=signed.new_key_signature,
     )

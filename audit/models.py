@@ -204,6 +204,25 @@ class SigningKeyChange(models.Model):
         """The change with its signatures; building it raises ValueError if a stored field is malformed."""
         return SignedKeyChange(self.change, bytes(self.signature), bytes(self.new_key_signature))
 
+    @classmethod
+    def stored(cls, signed: SignedKeyChange) -> SigningKeyChange:
+        """Write a signed change as its row: the inverse of `signed`."""
+        change = signed.change
+        created: SigningKeyChange = cls.objects.create(
+            number=change.number,
+            previous_public_key=change.previous_key,
+            public_key=change.new_key,
+            previous_key_id=change.previous_key_id,
+            key_id=change.key_id,
+            head_number=change.head_number,
+            tree_size=change.tree_size,
+            root_hash=change.root_hash,
+            timestamp_ms=change.timestamp_ms,
+            signature=signed.signature,
+            new_key_signature=signed.new_key_signature,
+        )
+        return created
+
     @property
     def changed_at(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)

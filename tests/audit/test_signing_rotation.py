@@ -136,23 +136,6 @@ def _forged_change(
     return SignedKeyChange(change, signers[0].sign(message), signers[1].sign(message))
 
 
-def _store(signed: SignedKeyChange) -> None:
-    change = signed.change
-    SigningKeyChange.objects.create(
-        number=change.number,
-        previous_public_key=change.previous_key,
-        public_key=change.new_key,
-        previous_key_id=change.previous_key_id,
-        key_id=change.key_id,
-        head_number=change.head_number,
-        tree_size=change.tree_size,
-        root_hash=change.root_hash,
-        timestamp_ms=change.timestamp_ms,
-        signature=signed.signature,
-        new_key_signature=signed.new_key_signature,
-    )
-
-
 def _fault_kinds() -> set[str]:
     return {fault.kind for fault in verify_log().faults}
 
@@ -299,7 +282,9 @@ def test_only_the_shell_rotates(db):
 def test_a_rotation_over_a_broken_chain_is_refused(events, settings):
     events(1)
     head = publish()
-    _store(_forged_change(number=1, previous=FIRST, new=STRANGER, head=head, signers=(STRANGER, STRANGER)))
+    SigningKeyChange.stored(
+        _forged_change(number=1, previous=FIRST, new=STRANGER, head=head, signers=(STRANGER, STRANGER))
+    )
     _configure(settings, FIRST, SECOND)
     with pytest.raises(Conflict, match="run audit_verify"):
         signing_key_rotate(actor=OPERATOR, new_key=SECOND)
@@ -352,7 +337,9 @@ def test_a_forged_key_change_fails_audit_verify(events, signers, message):
     """Someone with write access announces their own key, to sign heads with it."""
     events(2)
     head = publish()
-    _store(_forged_change(number=1, previous=FIRST, new=STRANGER, head=head, signers=signers))
+    SigningKeyChange.stored(
+        _forged_change(number=1, previous=FIRST, new=STRANGER, head=head, signers=signers)
+    )
     with pytest.raises(CommandError, match="verification failed"):
         call_command("audit_verify")
     (fault,) = verify_log().faults
@@ -367,7 +354,9 @@ def test_a_chain_from_a_strangers_key_fails_audit_verify(events):
     there, so our heads fail under it and none of our keys is on it."""
     events(2)
     head = publish()
-    _store(_forged_change(number=1, previous=STRANGER, new=THIRD, head=head, signers=(STRANGER, THIRD)))
+    SigningKeyChange.stored(
+        _forged_change(number=1, previous=STRANGER, new=THIRD, head=head, signers=(STRANGER, THIRD))
+    )
     faults = verify_log().faults
     assert {fault.kind for fault in faults} == {"signing_key_unknown", "head_forged"}
     assert f"head 1 is forged: signed by key {_id(FIRST)}, which no valid key change leads to" in str(faults)
@@ -408,7 +397,7 @@ def test_a_key_change_naming_another_head_is_a_fault(events):
     forged = _forged_change(
         number=1, previous=FIRST, new=SECOND, head=head, signers=(FIRST, SECOND), root_hash=bytes(32)
     )
-    _store(forged)
+    SigningKeyChange.stored(forged)
     (fault,) = verify_log().faults
     assert fault.kind == "key_change_mismatch" and fault.head_number == 1
 
