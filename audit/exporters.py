@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db.models import Max, QuerySet
@@ -24,9 +24,13 @@ from core.spreadsheet import spreadsheet_safe
 from .canonical import EVENT_FIELDS
 from .head_signature import head_to_json, load_public_key_raw, public_key_to_pem
 from .key_history import key_change_to_json
+from .merkle import leaf_hash
 from .models import AuditEvent, SignedTreeHead, SigningKeyChange
 from .rows import Row, rows_of
 from .signing import key_id
+
+if TYPE_CHECKING:
+    from .selectors import EventProof
 
 EXPORT_COLUMNS = ("leaf_index", *EVENT_FIELDS[:2], "created_at_us", *EVENT_FIELDS[2:])
 HEADS_FORMAT = "AFX-HEADS-v1"
@@ -113,6 +117,19 @@ def heads_jsonl(
 
 def b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
+
+
+def proof_document(proof: EventProof) -> dict[str, Any]:
+    """An event's inclusion proof as the API serves it and `verify_export --proof` checks it:
+    the event, its leaf bytes and hash, the signed head and the audit path."""
+    return {
+        "event_id": proof.event.id,
+        "leaf_index": proof.leaf_index,
+        "leaf_bytes": proof.leaf_bytes.decode(),
+        "leaf_hash": b64(leaf_hash(proof.leaf_bytes)),
+        "head": head_document(proof.head),
+        "proof": [b64(bytes(node)) for node in proof.proof],
+    }
 
 
 def _compact(value: object) -> str:

@@ -1,11 +1,9 @@
 """What the auditors' pages read, from the audit app's own selectors (`audit.selectors`, which
 start from `AuditEvent.objects.restrict`), exactly as `api/audit/` does.
 
-`proof_document` is the JSON of `GET /api/v1/audit/events/{id}/proof/` (the API's
-`ProofOutputSerializer`), built from the same `EventProof` and the same `head_document`, so
-the browser checks the very document an outsider would check with `python -m
-audit.verify_export --proof`. The console is beside the API in the layers and may not import
-it, hence this copy of its few lines.
+The proof document is `audit.exporters.proof_document`, the one the API serves at
+`GET /api/v1/audit/events/{id}/proof/`, so the browser checks the very document an outsider
+would check with `python -m audit.verify_export --proof`.
 """
 
 from __future__ import annotations
@@ -16,11 +14,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from audit import selectors, signing
-from audit.exporters import head_document
 from audit.head_signature import load_public_key_raw
-from audit.merkle import leaf_hash
 from audit.models import AuditEvent
-from audit.selectors import EventFilters, EventProof
+from audit.selectors import EventFilters
 from audit.verify_export import fingerprint
 
 EVENTS_SHOWN = 100
@@ -33,18 +29,6 @@ def events_found(actor: Any, filters: EventFilters) -> QuerySet[AuditEvent]:
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(bytes(value)).decode("ascii")
-
-
-def proof_document(proof: EventProof) -> dict[str, Any]:
-    """The API's proof document: event, leaf bytes and hash, the signed head, the audit path."""
-    return {
-        "event_id": proof.event.id,
-        "leaf_index": proof.leaf_index,
-        "leaf_bytes": proof.leaf_bytes.decode(),
-        "leaf_hash": _b64(leaf_hash(proof.leaf_bytes)),
-        "head": head_document(proof.head),
-        "proof": [_b64(node) for node in proof.proof],
-    }
 
 
 def published_keys() -> list[dict[str, str]]:

@@ -14,8 +14,7 @@ from rest_framework import serializers
 
 from audit import vocabulary
 from audit.choices import Outcome
-from audit.exporters import head_document
-from audit.merkle import leaf_hash
+from audit.exporters import head_document, proof_document
 from audit.selectors import EventFilters, EventProof
 
 MAX_ANOMALY_WINDOW = timedelta(days=7)
@@ -115,20 +114,18 @@ class ProofInputSerializer(QueryParamsSerializer):
 
 
 class ProofOutputSerializer(serializers.Serializer):
-    event_id = serializers.IntegerField(source="event.id")
+    """Its fields say the schema; the document is `audit.exporters.proof_document`, the one
+    builder the API and the console share."""
+
+    event_id = serializers.IntegerField()
     leaf_index = serializers.IntegerField()
-    leaf_bytes = serializers.SerializerMethodField(
-        help_text="The canonical bytes (UTF-8 JSON) the leaf hashes."
-    )
-    leaf_hash = serializers.SerializerMethodField()
+    leaf_bytes = serializers.CharField(help_text="The canonical bytes (UTF-8 JSON) the leaf hashes.")
+    leaf_hash = serializers.CharField(help_text="Base64 SHA-256 of 0x00 and the leaf bytes (RFC 6962).")
     head = HeadOutputSerializer()
     proof = serializers.ListField(child=Base64Field())
 
-    def get_leaf_bytes(self, proof: EventProof) -> str:
-        return proof.leaf_bytes.decode()
-
-    def get_leaf_hash(self, proof: EventProof) -> str:
-        return base64.b64encode(leaf_hash(proof.leaf_bytes)).decode("ascii")
+    def to_representation(self, instance: EventProof) -> dict[str, Any]:
+        return proof_document(instance)
 
 
 class ConsistencyInputSerializer(QueryParamsSerializer):

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from audit import selectors, vocabulary
+from audit.exporters import proof_document
 from audit.permissions import AUDIT_READERS
 from audit.selectors import EventFilters
 from core.errors import Conflict
@@ -70,4 +71,4 @@ class EventProofView(ConsoleView):
             proof = selectors.event_proof(actor=self.person, event_id=pk)
         except Conflict as refused:
             return JsonResponse({"error": {"code": refused.code, "message": str(refused)}}, status=409)
-        return JsonResponse(auditing.proof_document(proof))
+        return JsonResponse(proof_document(proof))
