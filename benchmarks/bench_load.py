@@ -34,11 +34,9 @@ import locust  # first: it patches the standard library for gevent before anythi
 
 # isort: split
 import argparse
-import base64
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +46,7 @@ from typing import Any
 import gevent
 import httpx
 import load_users
-from bench_lookup import PASSWORD, officer, setup_world
+from bench_lookup import PASSWORD, fresh_database, officer, production_environment, setup_world
 from bench_trace import TICKS, machine_ticks, traced_accounts
 from load_stack import PULL, PUSH_PORTS, WORKER_THREADS, Config, Sampler, stack, stages
 from locust.env import Environment
@@ -65,29 +63,9 @@ PULL_BACKLOG = 20  # open pull queries no adapter has leased yet, beyond which t
 WATCHLIST_PARTNERS = ("swiftpay", "bank-east", "bank-river")  # adapters whose key pairs the run holds
 
 
-def environment(work: Path) -> dict[str, str]:
-    """Production settings with fresh keys for this run only, from the environment."""
-    return {
-        **os.environ,
-        "AFX_LOG_LEVEL": "WARNING",
-        "AFX_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "AFX_AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "AFX_GATEWAY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "bench-" + "x" * 40,
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "AFX_ALLOW_HTTP_WEBHOOKS": "true",  # the simulated partners listen on loopback
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        # Redis databases no other suite or benchmark uses (tests/deploy has 10 and 11, the fuzz
-        # run 12, bench_lookup 13 and 14, .ci/run 15): another run's workers must not take ours.
-        "CACHE_URL": "redis://127.0.0.1:6379/8",
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
-    }
-
-
-def fresh_database() -> None:
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
+# Redis databases no other suite or benchmark uses (tests/deploy has 10 and 11, the fuzz run
+# 12, bench_lookup 13 and 14, .ci/run 15): another run's workers must not take ours.
+CACHE_DB, BROKER_DB = 8, 9
 
 
 def sign_in(base: str, username: str) -> str:
@@ -260,8 +238,8 @@ def measure(config: Config, args: argparse.Namespace, setup: dict[str, Any], wor
 
 def world(work: Path) -> dict[str, Any]:
     """The database, the demo world and the simulators' keys, once for every configuration."""
-    fresh_database()
-    env = environment(work)
+    fresh_database(DATABASE)
+    env = production_environment(DATABASE, cache_db=CACHE_DB, broker_db=BROKER_DB)
     keys = setup_world(env, pull=list(PULL), push_ports=PUSH_PORTS)
     trace_order = traceable_order("paylink")
     slow = {

@@ -42,6 +42,32 @@ PUSH_PORT = 8711
 PASSWORD = "afx-demo-password"  # noqa: S105 - the demo world's documented password
 
 
+def fresh_database(name: str) -> None:
+    """An empty PostgreSQL database `name`, dropped first if a run left it."""
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+
+
+def production_environment(database: str, *, cache_db: int, broker_db: int) -> dict[str, str]:
+    """The production settings of a benchmark's stack, with fresh keys for this run only (as
+    production takes them: from the environment), on its own database and Redis databases,
+    so another run's workers never take its tasks."""
+    return {
+        **os.environ,
+        "AFX_LOG_LEVEL": "WARNING",
+        "AFX_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AFX_AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AFX_GATEWAY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "bench-" + "x" * 40,
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "AFX_ALLOW_HTTP_WEBHOOKS": "true",  # the simulated partners listen on loopback
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "CACHE_URL": f"redis://127.0.0.1:6379/{cache_db}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{broker_db}",
+    }
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
@@ -251,20 +277,8 @@ def main() -> None:
             )
         if "production" in args.stacks:
             database = "afx_bench_lookup"
-            subprocess.run(
-                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database], check=True
-            )
-            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], check=True)
-            env = {
-                **base_env,
-                "DJANGO_SETTINGS_MODULE": "config.settings.production",
-                "DJANGO_SECRET_KEY": "bench-" + "x" * 40,
-                "DJANGO_SECURE_SSL_REDIRECT": "false",
-                "AFX_ALLOW_HTTP_WEBHOOKS": "true",  # the simulated platform listens on loopback
-                "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-                "CACHE_URL": "redis://127.0.0.1:6379/14",
-                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
-            }
+            fresh_database(database)
+            env = production_environment(database, cache_db=14, broker_db=13)
             out["production"] = measure(
                 "production",
                 env,

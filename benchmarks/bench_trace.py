@@ -28,12 +28,10 @@ The banks are restarted before each run, so every run's stop-payments meet the s
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +40,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_lookup import PORT, officer, open_case, percentile, processes, setup_world
+from bench_lookup import (
+    PORT,
+    fresh_database,
+    officer,
+    open_case,
+    percentile,
+    processes,
+    production_environment,
+    setup_world,
+)
 
 from demo.orders import TRACE_TIERS, traceable_order
 from demo.processes import (
@@ -371,23 +378,8 @@ def main() -> None:
     traced = traced_accounts(order)
     python = sys.executable
     work = Path(tempfile.mkdtemp(prefix="afx-bench-trace-"))
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
-    env = {
-        **os.environ,
-        "AFX_LOG_LEVEL": "WARNING",
-        # Fresh keys for this run only, as production takes them: from the environment.
-        "AFX_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "AFX_AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "AFX_GATEWAY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "bench-" + "x" * 40,
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "AFX_ALLOW_HTTP_WEBHOOKS": "true",  # the simulated partners listen on loopback
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "CACHE_URL": "redis://127.0.0.1:6379/14",
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
-    }
+    fresh_database(DATABASE)
+    env = production_environment(DATABASE, cache_db=14, broker_db=13)
     serve = [python, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2"]
     serve += ["--threads", "8", "-k", "gthread", "--log-level", "warning"]
     gateway = [
