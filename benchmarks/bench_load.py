@@ -1,7 +1,7 @@
 """Load-test the production stack with a busy centre's traffic; print one JSON line per configuration.
 
     .venv/bin/python benchmarks/bench_load.py [--seconds 25] [--users 20] [--configs 1x1 2x1 4x1 1x2 2x2 4x2]
-        [--slow-partner-workers 2] [--capacity-seconds 6] [--capacity-users 8]
+        [--slow-partner-workers 2] [--slow-partner-seconds 15] [--capacity-seconds 6] [--capacity-users 8]
 
 Locust runs headless in this process (`locust>=2.47`), bounded by `--seconds` per
 configuration, against a production stack started here from nothing on 127.0.0.1 only
@@ -23,9 +23,13 @@ no balancer). Each line gives, for that configuration:
   closed-loop users each, in alternating slices right after the mix, and their ratio;
 - what saturates first: CPU cores used by each process group, the machine's busy share, the
   queues' depths (`saturation`), and the issue's targets, met or not.
-With `--slow-partner-workers W`, one more line: the same load on W workers, bank-coast (push)
-answering in 2 s and as many officers asking it as the workers have threads, to show whether
-slow pushes hold up PayLink's fast ones.
+With `--slow-partner-workers W`, one more line (`slow_partner`): the same load on W workers
+three times, `--slow-partner-seconds` each, without the slow partner (the baseline), then with
+bank-coast (push) answering in 2 s and as many officers asking it as the workers have threads,
+first on the default queue that PayLink's pushes share (`same_queue`: before the fix), then on
+`push_slow` with a worker of its own (`own_queue`: `partner_set_push_queue bank-coast push_slow`).
+It gives PayLink's relayed -> dispatched (waiting for a worker) and round trip p50/p95 in each
+run, the slow partner's own stages, and the queues' depths.
 """
 
 from __future__ import annotations
@@ -47,8 +51,9 @@ import gevent
 import httpx
 import load_users
 from bench_lookup import PASSWORD, fresh_database, officer, production_environment, setup_world
+from bench_lookup import run as run_command
 from bench_trace import TICKS, machine_ticks, traced_accounts
-from load_stack import PULL, PUSH_PORTS, WORKER_THREADS, Config, Sampler, stack, stages
+from load_stack import PULL, PUSH_PORTS, SLOW_QUEUE, WORKER_THREADS, Config, Sampler, stack, stages
 from locust.env import Environment
 from locust.stats import RequestStats
 
@@ -66,6 +71,7 @@ WATCHLIST_PARTNERS = ("swiftpay", "bank-east", "bank-river")  # adapters whose k
 # Redis databases no other suite or benchmark uses (tests/deploy has 10 and 11, the fuzz run
 # 12, bench_lookup 13 and 14, .ci/run 15): another run's workers must not take ours.
 CACHE_DB, BROKER_DB = 8, 9
+SLOW_PARTNER, SLOW_PARTNER_MS = "bank-coast", 2000
 
 
 def sign_in(base: str, username: str) -> str:
@@ -120,6 +126,7 @@ def run_locust(users: list[type[locust.User]], count: int, seconds: float, warmu
     gevent.sleep(warmup)
     env.stats.reset_all()
     load_users.CENTRE.lookups.clear()
+    load_users.CENTRE.slow_lookups.clear()
     started = time.monotonic()
     gevent.sleep(seconds)
     table = operations(env.stats, time.monotonic() - started)
@@ -197,12 +204,11 @@ def saturates_first(config: Config, figures: dict[str, Any]) -> list[str]:
 
 def measure(config: Config, args: argparse.Namespace, setup: dict[str, Any], work: Path) -> dict[str, Any]:
     env, keys = setup["env"], setup["keys"]
-    slow_users = WORKER_THREADS * config.workers if config.slow_partner_ms else 0
     with stack(config, env, keys, work) as running:
         centre_for(config, keys, setup["trace_order"], setup["slow_accounts"])
-        users = args.users + slow_users
+        users = args.users
         with Sampler(env["DATABASE_URL"], env["CELERY_BROKER_URL"], running.roles) as sampler:
-            mixed = run_locust(mix(slow_users), users, args.seconds, warmup=args.warmup)
+            mixed = run_locust(mix(0), users, args.seconds, warmup=args.warmup)
         lookups = list(load_users.CENTRE.lookups)
         capacity_figures = capacity(args.capacity_users, args.capacity_seconds)
     round_trip = stages(env["DATABASE_URL"], lookups)
@@ -236,6 +242,88 @@ def measure(config: Config, args: argparse.Namespace, setup: dict[str, Any], wor
     }
 
 
+def slow_partner_run(
+    config: Config, args: argparse.Namespace, setup: dict[str, Any], work: Path
+) -> dict[str, Any]:
+    """One run of the mix on `config` (with its slow officers, if it has a slow partner), no
+    capacity slices: PayLink's push stages, the slow partner's, the queues and the CPU."""
+    env, keys = setup["env"], setup["keys"]
+    queue = SLOW_QUEUE if config.slow_queue else "celery"
+    run_command([sys.executable, "manage.py", "partner_set_push_queue", SLOW_PARTNER, queue], env)
+    slow_users = WORKER_THREADS * config.workers if config.slow_partner_ms else 0
+    with stack(config, env, keys, work) as running:
+        centre_for(config, keys, setup["trace_order"], setup["slow_accounts"])
+        with Sampler(env["DATABASE_URL"], env["CELERY_BROKER_URL"], running.roles) as sampler:
+            mixed = run_locust(
+                mix(slow_users), args.users + slow_users, args.slow_partner_seconds, args.warmup
+            )
+        fast, slow = list(load_users.CENTRE.lookups), list(load_users.CENTRE.slow_lookups)
+    fast_stages = stages(env["DATABASE_URL"], fast, partners=(("push", "paylink"),))["push"]
+    slow_stages = stages(env["DATABASE_URL"], slow, partners=(("push", SLOW_PARTNER),))["push"]
+    figures = sampler.figures()
+    depth = figures["queue_depth"]
+    return {
+        "label": config.label(),
+        "fast_push": {
+            "n": fast_stages.get("n", 0),
+            "relayed_to_dispatched": _p50_p95(fast_stages.get("relayed_to_dispatched")),
+            "round_trip": _p50_p95(fast_stages.get("round_trip")),
+        },
+        "slow_push": {
+            "n": slow_stages.get("n", 0),
+            "answered_per_s": round(slow_stages.get("n", 0) / args.slow_partner_seconds, 1),
+            "relayed_to_dispatched": _p50_p95(slow_stages.get("relayed_to_dispatched")),
+            "dispatched_to_delivered": _p50_p95(slow_stages.get("dispatched_to_delivered")),
+        },
+        "broker_queue_max": {
+            "celery": depth["broker_queue"]["max"],
+            SLOW_QUEUE: depth["broker_queue_slow"]["max"],
+        },
+        "errors": sum(op["errors"] for op in mixed["operations"].values()),
+        "lookups_not_answered": sum(1 for lookup in fast if lookup.status != "answered"),
+        "fast_push_stages_ms": fast_stages,
+        "cpu_cores": figures["cpu_cores"],
+    }
+
+
+def _p50_p95(summary: dict[str, float] | None) -> dict[str, float]:
+    return {key: summary[key] for key in ("p50", "p95")} if summary else {}
+
+
+def slow_partner_line(
+    workers: int, args: argparse.Namespace, setup: dict[str, Any], work: Path
+) -> dict[str, Any]:
+    """The baseline, the slow partner sharing the default queue (before), and on its own (after),
+    on the same world in the same run; and whether PayLink's wait for a worker held."""
+    runs = {
+        "without_slow_partner": Config(workers, 1),
+        "same_queue": Config(workers, 1, slow_partner_ms=SLOW_PARTNER_MS),
+        "own_queue": Config(workers, 1, slow_partner_ms=SLOW_PARTNER_MS, slow_queue=True),
+    }
+    results = {name: slow_partner_run(config, args, setup, work) for name, config in runs.items()}
+    p95 = {name: result["fast_push"]["relayed_to_dispatched"].get("p95") for name, result in results.items()}
+    return {
+        "slow_partner": {
+            "partner": SLOW_PARTNER,
+            "answer_ms": SLOW_PARTNER_MS,
+            "celery_workers": workers,
+            "slow_officers": WORKER_THREADS * workers,
+            "seconds": args.slow_partner_seconds,
+            "fast_partner": "paylink",
+            "fast_relayed_to_dispatched_ms": {
+                name: result["fast_push"]["relayed_to_dispatched"] for name, result in results.items()
+            },
+            "fast_round_trip_ms": {
+                name: result["fast_push"]["round_trip"] for name, result in results.items()
+            },
+            "own_queue_fast_p95_under_a_tenth_of_the_slow_answer": (
+                p95["own_queue"] is not None and p95["own_queue"] < SLOW_PARTNER_MS / 10
+            ),
+            "runs": results,
+        }
+    }
+
+
 def world(work: Path) -> dict[str, Any]:
     """The database, the demo world and the simulators' keys, once for every configuration."""
     fresh_database(DATABASE)
@@ -251,10 +339,7 @@ def world(work: Path) -> dict[str, Any]:
 
 
 def configs(args: argparse.Namespace) -> list[Config]:
-    found = [Config(int(w), int(g)) for w, g in (text.split("x") for text in args.configs)]
-    if args.slow_partner_workers:
-        found.append(Config(args.slow_partner_workers, 1, slow_partner_ms=2000))
-    return found
+    return [Config(int(w), int(g)) for w, g in (text.split("x") for text in args.configs)]
 
 
 def main() -> None:
@@ -265,7 +350,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds of the mix before measuring")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--configs", nargs="*", default=["1x1", "2x1", "4x1", "1x2", "2x2", "4x2"])
-    parser.add_argument("--slow-partner-workers", type=int, default=2, help="0: no slow-partner run")
+    parser.add_argument("--slow-partner-workers", type=int, default=2, help="0: no slow-partner line")
+    parser.add_argument(
+        "--slow-partner-seconds", type=float, default=15.0, help="measured seconds of each of its three runs"
+    )
     parser.add_argument("--capacity-seconds", type=float, default=6.0, help="per kind, in three slices")
     parser.add_argument("--capacity-users", type=int, default=8)
     parser.add_argument("--keep-logs", action="store_true")
@@ -279,6 +367,10 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 **measure(config, args, setup, work),
             }
+            print(json.dumps(line), flush=True)
+        if args.slow_partner_workers:
+            line = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+            line |= slow_partner_line(args.slow_partner_workers, args, setup, work)
             print(json.dumps(line), flush=True)
     except Exception:
         print(f"Failed; the processes' logs are in {work}", file=sys.stderr)

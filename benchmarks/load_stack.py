@@ -48,6 +48,9 @@ GUNICORN_WORKERS = 2  # per instance, as bench_lookup's production stack
 GUNICORN_THREADS = 8
 KEEP_ALIVE_SECONDS = 5
 WORKER_THREADS = 8  # per Celery worker process (a thread pool: pushes wait on HTTP)
+SLOW_WORKER_THREADS = 32  # the `push_slow` worker's, as deploy/systemd/afx-worker-slow@.service
+FAST_QUEUES = ("celery",)  # the default workers' (`-Q celery`): never a slow partner's pushes
+SLOW_QUEUE = "push_slow"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Config:
     workers: int
     instances: int
     slow_partner_ms: int = 0  # bank-coast's added latency; 0: instant like the others
+    # bank-coast's pushes on `push_slow`, with a worker of that queue (`SLOW_WORKER_THREADS`);
+    # otherwise they share the default queue and its workers with everyone else's.
+    slow_queue: bool = False
 
     @property
     def ports(self) -> list[int]:
@@ -68,6 +74,8 @@ class Config:
 
     def label(self) -> str:
         slow = f", slow {self.slow_partner_ms} ms" if self.slow_partner_ms else ""
+        if self.slow_queue:
+            slow += f" on {SLOW_QUEUE} (+1 worker x {SLOW_WORKER_THREADS})"
         return f"{self.workers} worker(s), {self.instances} gunicorn{slow}"
 
 
@@ -98,11 +106,18 @@ def stack(
     """Start the gateway of `config` and the simulated partners; stop them all at the end."""
     gateway = [(gunicorn_command(port), env) for port in config.ports]
     gateway += [
-        (worker_command(concurrency=WORKER_THREADS, name=f"load{i}"), env) for i in range(config.workers)
+        (worker_command(concurrency=WORKER_THREADS, name=f"load{i}", queues=FAST_QUEUES), env)
+        for i in range(config.workers)
     ]
+    if config.slow_queue:
+        slow = worker_command(concurrency=SLOW_WORKER_THREADS, name="slow0", queues=(SLOW_QUEUE,))
+        gateway.append((slow, env))
     gateway.append((beat_command(logs / f"beat-{config.workers}-{config.instances}"), env))
     ports = [*config.ports, *PUSH_PORTS.values()]
     wait_until(lambda: all(port_free(port) for port in ports), timeout=60, what="this run's ports were free")
+    # The broker's database is this benchmark's alone: what the last configuration left queued
+    # (a queue no worker of it served, the pushes in flight at its stop) is not this one's work.
+    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
     with ExitStack() as stop:
         group = stop.enter_context(processes(gateway, logs))
         for host in config.hosts:
@@ -117,7 +132,8 @@ def stack(
         wait_idle(partners, timeout=90)  # the banks build their ledger when they start
         roles = {
             "gunicorn": [p for p in group if runs(p, "gunicorn")],
-            "celery_workers": [p for p in group if runs(p, "worker")],
+            "celery_workers": [p for p in group if runs(p, "worker") and not runs(p, SLOW_QUEUE)],
+            "celery_slow_workers": [p for p in group if runs(p, SLOW_QUEUE)],
             "celery_beat": [p for p in group if runs(p, "beat")],
             "simulators": list(partners),
         }
@@ -164,7 +180,14 @@ select
 from gateway_query q join partners_partner p on p.id = q.partner_id
 where q.status in ('pending', 'dispatched')
 """
-QUEUES = ("pending_push", "pending_pull", "dispatched", "outbox_unrelayed", "broker_queue")
+QUEUES = (
+    "pending_push",
+    "pending_pull",
+    "dispatched",
+    "outbox_unrelayed",
+    "broker_queue",
+    "broker_queue_slow",
+)
 
 
 class Sampler:
@@ -203,7 +226,8 @@ class Sampler:
             while not self._stop.wait(1.0):
                 row = connection.execute(QUEUES_SQL).fetchone()
                 assert row is not None
-                self.samples.append(dict(zip(QUEUES, [*row, int(self.broker.llen("celery"))], strict=True)))
+                lengths = [int(self.broker.llen(queue)) for queue in (*FAST_QUEUES, SLOW_QUEUE)]
+                self.samples.append(dict(zip(QUEUES, [*row, *lengths], strict=True)))
 
     def figures(self) -> dict[str, Any]:
         depth = {
@@ -227,55 +251,74 @@ def _own() -> float:
 
 
 STAGES_SQL = """
-select q.id::text, q.created_at, o.created_at, o.relayed_at, q.dispatched_at, q.answered_at
+select q.id::text, q.created_at, o.created_at, o.relayed_at, q.dispatched_at, q.delivered_at,
+       q.answered_at, q.answer_seen_at
 from gateway_query q left join gateway_outboxmessage o on o.query_id = q.id
 where q.id = any(%s::uuid[])
 """
 
+# The marks: `posted` and `seen` on the officer's clock (this machine's), the rest the gateway's
+# own timestamps: accepted (`Query.created_at`), its outbox row, relayed to Celery, picked up by a
+# worker (`dispatched_at`), delivered (the webhook replied, `delivered_at`), the answer stored
+# (`answered_at`), seen by the officer (`answer_seen_at`, the first GET that read it closed).
 PUSH_STAGES = (
     ("request_to_created", "posted", "created"),
     ("created_to_outbox_row", "created", "outbox_created"),
     ("outbox_row_to_relayed", "outbox_created", "relayed"),
     ("relayed_to_dispatched", "relayed", "dispatched"),
-    ("dispatched_to_answered", "dispatched", "answered"),
-    ("answered_to_seen", "answered", "seen"),
+    ("dispatched_to_delivered", "dispatched", "delivered"),
+    ("delivered_to_answered", "delivered", "answered"),
+    ("answered_to_seen_at_gateway", "answered", "seen_at_gateway"),
+    ("seen_at_gateway_to_officer", "seen_at_gateway", "seen"),
 )
 PULL_STAGES = (
     ("request_to_created", "posted", "created"),
     ("created_to_dispatched", "created", "dispatched"),
     ("dispatched_to_answered", "dispatched", "answered"),
-    ("answered_to_seen", "answered", "seen"),
+    ("answered_to_seen_at_gateway", "answered", "seen_at_gateway"),
+    ("seen_at_gateway_to_officer", "seen_at_gateway", "seen"),
 )
 
 
-def stages(database_url: str, lookups: list[Lookup]) -> dict[str, Any]:
-    """Each answered lookup's round trip cut at the gateway's timestamps, by delivery mode:
-    per stage p50/p95/p99 and the mean, the means adding up to the round trip's mean, so
-    every millisecond is attributed to a stage."""
+def stages(
+    database_url: str,
+    lookups: list[Lookup],
+    partners: tuple[tuple[str, str], ...] = (("push", "paylink"), ("pull", "swiftpay")),
+) -> dict[str, Any]:
+    """Each answered lookup's round trip cut at the gateway's timestamps, by delivery mode
+    (`partners`: the mode's name and the partner asked): per stage p50/p95/p99 and the mean,
+    the means adding up to the round trip's mean, so every millisecond is attributed to a stage."""
     answered = [lookup for lookup in lookups if lookup.status == "answered" and lookup.seen]
     with psycopg.connect(database_url) as connection:
         rows = connection.execute(STAGES_SQL, ([lookup.id for lookup in answered],)).fetchall()
     moments = {row[0]: row[1:] for row in rows}
     result: dict[str, Any] = {}
-    for mode, partner, cuts in (("push", "paylink", PUSH_STAGES), ("pull", "swiftpay", PULL_STAGES)):
+    for mode, partner in partners:
+        cuts = PUSH_STAGES if mode.startswith("push") else PULL_STAGES
         timelines = []
         for lookup in answered:
             if lookup.partner != partner or lookup.id not in moments:
                 continue
-            created, outbox_created, relayed, dispatched, answered_at = moments[lookup.id]
+            created, outbox_created, relayed, dispatched, delivered, answered_at, seen_at = moments[lookup.id]
             marks = {
                 "posted": lookup.posted,
                 "created": created.timestamp(),
-                "outbox_created": outbox_created.timestamp() if outbox_created else None,
-                "relayed": relayed.timestamp() if relayed else None,
-                "dispatched": dispatched.timestamp() if dispatched else None,
-                "answered": answered_at.timestamp() if answered_at else None,
+                "outbox_created": _moment(outbox_created),
+                "relayed": _moment(relayed),
+                "dispatched": _moment(dispatched),
+                "delivered": _moment(delivered),
+                "answered": _moment(answered_at),
+                "seen_at_gateway": _moment(seen_at),
                 "seen": lookup.seen,
             }
             if all(marks[mark] is not None for cut in cuts for mark in cut[1:]):
                 timelines.append(marks)
         result[mode] = _cut(timelines, cuts)
     return result
+
+
+def _moment(value: Any) -> float | None:
+    return value.timestamp() if value is not None else None
 
 
 def _cut(timelines: list[dict[str, Any]], cuts: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:

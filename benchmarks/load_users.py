@@ -60,6 +60,7 @@ class Centre:
         default_factory=dict
     )  # partner -> AFX_KEY_ID, AFX_PRIVATE_KEY
     lookups: list[Lookup] = field(default_factory=list)
+    slow_lookups: list[Lookup] = field(default_factory=list)  # the slow partner's, apart
     _next_host: Iterator[int] = field(default_factory=itertools.count)
 
     def host(self) -> str:
@@ -280,7 +281,7 @@ class SlowPartnerOfficer(GatewayUser):
         data = {"account_number": account, "window_start": window_start}
         found = self.submit(self.case_id, CENTRE.slow_partner, "account_transfers", data, "slow push")
         if found is not None:
-            self.await_answer(found, "slow push poll")
+            CENTRE.slow_lookups.append(self.await_answer(found, "slow push poll"))
 
 
 class WatchlistAdapter(User):

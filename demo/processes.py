@@ -174,16 +174,26 @@ def wait_for_url(
 
 
 def worker_command(
-    *, concurrency: int = 4, beat_schedule: Path | None = None, name: str = "", log_level: str = "warning"
+    *,
+    concurrency: int = 4,
+    beat_schedule: Path | None = None,
+    name: str = "",
+    log_level: str = "warning",
+    queues: Sequence[str] = (),
 ) -> list[str]:
     """The one command line of a Celery worker of the demo and the benchmarks.
 
     A thread pool: the tasks wait on HTTP and the database, not on the CPU. `beat_schedule`
     embeds beat in the worker (one process for the embedded stack); without it a separate
     `beat_command` runs the periodic tasks. `name` tells several workers on one host apart.
+    `queues` (`-Q`) are those it serves; none, every queue of the settings (`celery` and
+    `push_slow`), as the embedded stack's one worker does. A production stack runs workers of
+    `celery` and workers of `push_slow`, so a slow partner's pushes take no thread of the first.
     """
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads"]
     command += ["-c", str(concurrency), "-l", log_level]
+    if queues:
+        command += ["-Q", ",".join(queues)]
     if beat_schedule is not None:
         command += ["-B", "-s", str(beat_schedule)]
     if name:

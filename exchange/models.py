@@ -85,6 +85,10 @@ class Query(models.Model):
     led to this one (the next tier of a trace), `trace` and `tier` where it stands in one.
     Personal inputs beside the subject (a holder's name) are one encrypted document,
     `personal_input`.
+    Its journey's moments split a round trip into stages: `created_at` (accepted), its outbox
+    row's `relayed_at` (handed to Celery), `dispatched_at` (a worker picked the push up, or an
+    adapter leased it), `delivered_at` (the webhook replied), `answered_at` (the answer
+    stored), `answer_seen_at` (police of its unit first read it closed; written once).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -111,8 +115,14 @@ class Query(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     deadline = models.DateTimeField()
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the partner's webhook first replied to a push of it."
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    answer_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="When police of its unit first read it closed (its answer, or none)."
+    )
     lease_until = models.DateTimeField(null=True, blank=True, help_text="A pull adapter holds it until then.")
     delivery_attempts = models.PositiveIntegerField(default=0)
     answer = EncryptedTextField(kind=Kind.FREE_TEXT, null=True, blank=True)

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit.access import access_object
 from audit.services import event_record
-from core.actors import Actor
+from core.actors import Actor, acting_role
 from core.errors import Invalid
+from core.roles import POLICE_ROLES
 
 from .access import access_case_by_id, access_query_by_id
 from .audit_actions import ExchangeAction
-from .models import Case, Query, Trace, TraceAccount
+from .choices import HoldKind, HoldStatus
+from .models import Case, Hold, Query, Trace, TraceAccount
 from .querysets import VIEW
+from .states import CLOSED_STATUSES
 from .traces.audit_actions import TraceAction
 from .traces.export import graph_csv, graph_document
 from .traces.graph import TraceGraph, TraceSummary, trace_graph, trace_summary
@@ -74,8 +79,36 @@ def query_list(actor: Actor, case_id: UUID | str | None = None, status: str | No
 
 
 def query_get(actor: Actor, query_id: UUID | str) -> Query:
-    """One query the actor may see."""
-    return access_query_by_id(actor, query_id, VIEW)
+    """One query the actor may see. The first time police of its unit read it closed, the
+    moment is kept (`Query.answer_seen_at`, the round trip's last stage): one conditional
+    write, once; every later read, and every poll before the answer, writes nothing."""
+    query = access_query_by_id(actor, query_id, VIEW)
+    first_sight = query.answer_seen_at is None and query.status in CLOSED_STATUSES
+    if first_sight and acting_role(actor) in POLICE_ROLES:
+        now = timezone.now()
+        if Query.objects.filter(pk=query.pk, answer_seen_at__isnull=True).update(answer_seen_at=now):
+            query.answer_seen_at = now
+    return query
+
+
+def stops_expiring(actor: Actor, *, within: timedelta, now: datetime | None = None) -> QuerySet[Hold]:
+    """The stop-payments in force that the actor may see (police: their unit's) and that end
+    within `within` from `now`, soonest first: a stop lasts 48 hours and the money moves
+    again after it unless a freeze follows, so these are the ones to act on. A stop whose
+    end has passed is left out even before the sweep marks it expired. Its case and bank
+    come with it; the account is not read (a list of them is no reading of a case)."""
+    now = now or timezone.now()
+    return (
+        Hold.objects.restrict(actor, VIEW)
+        .filter(
+            kind=HoldKind.STOP_PAYMENT,
+            status=HoldStatus.ACTIVE,
+            expires_at__gt=now,
+            expires_at__lte=now + within,
+        )
+        .select_related("case", "bank")
+        .order_by("expires_at", "pk")
+    )
 
 
 def _trace_reached(actor: Actor, trace_id: UUID | str) -> Trace:
@@ -108,6 +141,30 @@ def trace_get(actor: Actor, trace_id: UUID | str, *, graph: bool = True) -> Trac
         actor, trace, TraceAction.TRACE_VIEWED, accounts=found.accounts_found, transfers=len(found.edges)
     )
     return found
+
+
+def trace_list(actor: Actor, case_id: UUID | str) -> QuerySet[Trace]:
+    """The traces of one case the actor may see (police of its unit, auditors), newest first;
+    empty for a case out of scope, like any list."""
+    return Trace.objects.restrict(actor, VIEW).filter(case_id=case_id).order_by("-created_at")
+
+
+def trace_node_freezes(actor: Actor, trace_id: UUID | str) -> dict[str, str]:
+    """The status of the latest freeze sent from each node of a trace (by node id): what the
+    graph's nodes do not say until the bank has frozen (awaiting a supervisor, with the bank,
+    refused). A freeze sent from a node is placed in the trace with the node's query as parent."""
+    nodes = dict(
+        TraceAccount.objects.filter(trace__in=Trace.objects.restrict(actor, VIEW), trace_id=trace_id)
+        .exclude(query=None)
+        .values_list("query_id", "pk")
+    )
+    found = (
+        Query.objects.restrict(actor, VIEW)
+        .filter(trace_id=trace_id, kind="freeze", parent_id__in=nodes)
+        .order_by("created_at")
+        .values_list("parent_id", "status")
+    )
+    return {str(nodes[parent]): status for parent, status in found}
 
 
 def trace_export(actor: Actor, trace_id: UUID | str, export_format: str) -> str:

@@ -15,6 +15,7 @@ class PartnerAction(models.TextChoices):
     PARTNER_SUSPENDED = "partner_suspended", "Partner suspended"
     PARTNER_REACTIVATED = "partner_reactivated", "Partner reactivated"
     PARTNER_BINS_CHANGED = "partner_bins_changed", "A bank's card prefixes (BINs) changed"
+    PARTNER_PUSH_QUEUE_CHANGED = "partner_push_queue_changed", "A push partner's delivery queue changed"
     PERSON_CREATED = "person_created", "Person created"
     PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
     # A person's credential is theirs alone: they set it with an enrolment code, change it

@@ -31,6 +31,20 @@ class Delivery(models.TextChoices):
     PULL = "pull", "Pull: its adapter polls the gateway's inbox"
 
 
+class PushQueue(models.TextChoices):
+    """Which Celery queue carries a push partner's deliveries (`exchange.delivery.queues`).
+
+    A push holds a worker's thread for as long as the partner takes to answer: a partner that
+    answers in seconds goes to a queue of its own, served by workers of its own
+    (`-Q push_slow`), so its calls never take the threads that the fast partners' pushes and
+    the periodic tasks need. The default queue is Celery's own, so a single worker with no
+    `-Q` (the embedded default) serves both.
+    """
+
+    DEFAULT = "celery", "Default: answers within about a second"
+    SLOW = "push_slow", "Slow: answers in seconds, served by its own workers"
+
+
 # Which roles a person of each partner kind may hold.
 ROLES_BY_PARTNER_KIND = {
     PartnerKind.POLICE_UNIT: POLICE_ROLES,

@@ -16,7 +16,7 @@ from core.roles import Role
 from privacy.choices import Kind
 from privacy.fields import EncryptedTextField
 
-from .choices import Delivery, PartnerKind, PartnerStatus
+from .choices import Delivery, PartnerKind, PartnerStatus, PushQueue
 from .permissions import kind_of
 from .querysets import AdapterKeyQuerySet, GrantQuerySet, PartnerQuerySet, PersonManager
 
@@ -38,6 +38,13 @@ class Partner(models.Model):
     status = models.CharField(max_length=12, choices=PartnerStatus.choices, default=PartnerStatus.ACTIVE)
     delivery = models.CharField(max_length=8, choices=Delivery.choices, blank=True)
     webhook_url = models.URLField(blank=True)
+    push_queue = models.CharField(
+        max_length=20,
+        choices=PushQueue.choices,
+        default=PushQueue.DEFAULT,
+        db_default=PushQueue.DEFAULT,
+        help_text="The Celery queue of its pushes: a partner answering in seconds goes to `push_slow`.",
+    )
     answers = models.JSONField(default=list, blank=True, help_text="Request kinds this partner answers.")
     input_formats = models.JSONField(
         default=dict, blank=True, help_text="Regular expressions inputs must match, by input name."

@@ -11,6 +11,7 @@ from typing import Any
 
 import environ
 from django_guid.integrations import CeleryIntegration
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -302,6 +303,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues: Celery's default one (the periodic tasks, the fast partners' pushes) and
+# `push_slow`, for the pushes of partners registered as slow (`Partner.push_queue`), which
+# `exchange.delivery.queues.push_route` sends there. Production runs workers of each with `-Q`;
+# a worker started without it (the embedded default) serves both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each queue has an exchange and a routing key of its own: a bare `Queue("push_slow")` would be
+# bound to the `celery` exchange with the `celery` key, so a message sent to that exchange (not
+# straight to a queue) would land in both queues and be run by both kinds of worker.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("celery", "push_slow"))
+CELERY_TASK_ROUTES = ("exchange.delivery.queues.push_route",)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sequence-audit-events": {"task": "audit.sequence_events", "schedule": 2.0, "options": {"expires": 10}},
     "purge-expired-tokens": {"task": "partners.purge_expired_tokens", "schedule": 3600.0},

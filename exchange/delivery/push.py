@@ -25,7 +25,9 @@ from typing import Any
 
 import httpx
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from afx_sdk import signing
@@ -57,6 +59,7 @@ ATTEMPT_LEASE = timedelta(seconds=(PUSH_TIMEOUT.connect or 2.0) + (PUSH_TIMEOUT.
 PICKUP_LEASE = timedelta(seconds=10)
 # A message that met a held lease looks again this long after the lease's end.
 LEASE_RECHECK_SECONDS = 0.2
+DATABASE_RETRY_SECONDS = 1.0
 SYSTEM = SystemActor("delivery")
 
 
@@ -73,7 +76,12 @@ def push_query(self: Any, query_id: str) -> None:
     redelivery that crossed a live attempt) is retried when the lease runs out: if the attempt
     died meanwhile, it delivers; a retry is due when its lease ends, so it finds it free.
     """
-    outcome = push_attempt(query_id, unless_held=True)
+    try:
+        outcome = push_attempt(query_id, unless_held=True)
+    except (OperationalError, InterfaceError) as lost:
+        # The database went away (a restart): look again in a moment rather than leave the
+        # query to the redispatch sweep, which would wait out the attempt's lease first.
+        raise self.retry(countdown=DATABASE_RETRY_SECONDS, exc=lost) from lost
     if not outcome.done:
         raise self.retry(countdown=outcome.retry_in)
 
@@ -140,11 +148,13 @@ def push_attempt(query_id: str, *, unless_held: bool = False) -> PushOutcome:
     except httpx.HTTPError as error:
         logger.warning("Push of query %s failed: %s", query_id, type(error).__name__)
         return _retry_or_give_up(query, attempt, "webhook_unreachable")
+    replied_at = timezone.now()
     if response.status_code == 200:
-        _record_pushed_answer(query, AdapterPrincipal(key=key), response)
+        _record_pushed_answer(query, AdapterPrincipal(key=key), response, delivered_at=replied_at)
         return PushOutcome(done=True)
     if response.status_code == 202:
-        _hold(query, until=query.deadline)  # the partner answers later: nothing to send again
+        # The partner answers later: nothing to send again.
+        _hold(query, until=query.deadline, delivered_at=replied_at)
         return PushOutcome(done=True)
     if response.status_code >= 500 or response.status_code == 429:
         return _retry_or_give_up(query, attempt, f"webhook_error_{response.status_code}")
@@ -152,15 +162,21 @@ def push_attempt(query_id: str, *, unless_held: bool = False) -> PushOutcome:
     return PushOutcome(done=True)
 
 
-def _record_pushed_answer(query: Query, adapter: AdapterPrincipal, response: httpx.Response) -> None:
+def _record_pushed_answer(
+    query: Query, adapter: AdapterPrincipal, response: httpx.Response, *, delivered_at: datetime
+) -> None:
     """The webhook's synchronous answer, recorded as the partner's adapter; a malformed one
-    fails the query at once rather than leaving it to expire."""
-    try:
-        answer_record(actor=adapter, query_id=query.pk, payload=response.json())
-    except (ValueError, Invalid):
-        _fail(query, "invalid_answer")
-    except (QueryClosed, Conflict):
-        pass  # closed or answered meanwhile; a conflict is already recorded
+    fails the query at once rather than leaving it to expire. The moment the webhook replied
+    (`Query.delivered_at`) is written in the answer's transaction: one commit, not two."""
+    with transaction.atomic():
+        # The first reply is the delivery: a second attempt's keeps the first's moment.
+        Query.objects.filter(pk=query.pk, delivered_at__isnull=True).update(delivered_at=delivered_at)
+        try:
+            answer_record(actor=adapter, query_id=query.pk, payload=response.json())
+        except (ValueError, Invalid):
+            _fail(query, "invalid_answer")
+        except (QueryClosed, Conflict):
+            pass  # closed or answered meanwhile; a conflict is already recorded
 
 
 @dataclass(frozen=True)
@@ -210,9 +226,13 @@ def _look_again_after(query: Query, held_until: datetime) -> PushOutcome:
     return PushOutcome(done=False, retry_in=max(wait, LEASE_RECHECK_SECONDS))
 
 
-def _hold(query: Query, *, until: datetime) -> None:
-    """Move the query's lease on to `until`: no redispatch before then."""
-    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(lease_until=until)
+def _hold(query: Query, *, until: datetime, delivered_at: datetime) -> None:
+    """Move the query's lease on to `until`: no redispatch before then; the partner has it
+    (`delivered_at`, kept from its first reply)."""
+    first = Coalesce("delivered_at", Value(delivered_at, output_field=DateTimeField()))
+    Query.objects.filter(pk=query.pk, status__in=OPEN_QUERY_STATUSES).update(
+        lease_until=until, delivered_at=first
+    )
 
 
 def _retry_or_give_up(query: Query, attempt: int, problem: str) -> PushOutcome:

@@ -16,7 +16,7 @@ from core.actors import Actor
 from core.errors import Conflict, Invalid
 from partners.access import access_partner_by_code, require_registry_writer
 from partners.audit_actions import PartnerAction
-from partners.choices import ANSWERING_KINDS, Delivery, PartnerKind, PartnerStatus
+from partners.choices import ANSWERING_KINDS, Delivery, PartnerKind, PartnerStatus, PushQueue
 from partners.models import Partner
 
 
@@ -133,6 +133,30 @@ def partner_set_bins(*, actor: Actor | None, code: str, bins: Iterable[str]) -> 
             action=PartnerAction.PARTNER_BINS_CHANGED,
             target=partner,
             details={"code": partner.code, "bins": prefixes, "before": before},
+        )
+        return partner
+
+
+def partner_set_push_queue(*, actor: Actor | None, code: str, queue: str) -> Partner:
+    """Move a push partner's deliveries to another Celery queue (`PushQueue`): a partner whose
+    webhook answers in seconds to `push_slow`, whose own workers it then occupies, so it holds
+    up no fast partner. Pushes already queued finish where they are; the next ones move."""
+    found = access_partner_by_code(actor=actor, code=code)
+    if queue not in PushQueue.values:
+        raise Invalid("Unknown push queue.", fields={"queue": [f"One of {', '.join(PushQueue.values)}."]})
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=found.pk)
+        if partner.delivery != Delivery.PUSH:
+            raise Invalid("Only a push partner has a push queue.", fields={"queue": ["Only push partners."]})
+        if partner.push_queue == queue:
+            return partner
+        before, partner.push_queue = partner.push_queue, queue
+        partner.save(update_fields=["push_queue", "updated_at"])
+        event_record(
+            actor=actor,
+            action=PartnerAction.PARTNER_PUSH_QUEUE_CHANGED,
+            target=partner,
+            details={"code": partner.code, "queue": queue, "before": before},
         )
         return partner
 

@@ -35,7 +35,8 @@ assert {users["Officer"].host, users["BatchOfficer"].host} == {"http://127.0.0.1
 assert users["Auditor"].headers == {"Authorization": "Token a"}
 
 marks = {"posted": 0.0, "created": 0.010, "outbox_created": 0.012, "relayed": 0.020,
-         "dispatched": 0.030, "answered": 0.050, "seen": 0.070}
+         "dispatched": 0.030, "delivered": 0.040, "answered": 0.050, "seen_at_gateway": 0.060,
+         "seen": 0.070}
 cut = _cut([marks, {key: value * 2 for key, value in marks.items()}], PUSH_STAGES)
 total = sum(cut[name]["mean"] for name, _, _ in PUSH_STAGES)
 assert abs(total - cut["round_trip"]["mean"]) < 0.5, cut

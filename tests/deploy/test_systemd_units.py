@@ -27,7 +27,7 @@ from tests.deploy.systemd_units import UNITS, command_line, read_environment, re
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "afx_systemd_units"
-SERVICES = ("afx-gateway.service", "afx-worker@.service", "afx-beat.service")
+SERVICES = ("afx-gateway.service", "afx-worker@.service", "afx-worker-slow@.service", "afx-beat.service")
 
 
 def _env_file(tmp: Path, port: int) -> Path:
@@ -168,6 +168,10 @@ def test_the_units_run_a_production_stack_that_survives_sigkill(tmp_path: Path, 
         started = _wait(lambda: httpx.get(ready, timeout=2).status_code == 200, timeout=90)
         audited_act("units-bank-1")
         _wait(lambda: heads() >= 1, timeout=60)  # beat scheduled, the worker sequenced
+        slow_log = tmp_path / "afx-worker-slow@1.log"  # serves the slow partners' queue alone
+        _wait(lambda: "[tasks]" in slow_log.read_text(), timeout=60)  # its banner, queues first
+        banner = slow_log.read_text()
+        assert ".> push_slow" in banner and ".> celery " not in banner, banner[-2000:]
 
         figures: dict[str, float] = {"gateway_ready_s": round(started, 1)}
         for program in ("afx-worker@1", "afx-gateway"):

@@ -123,6 +123,11 @@ ROWS = [
         writable("auditor", "operator_bank"),
     ),
     ServiceRow(
+        "partners.services.registry.partner_set_push_queue",
+        lambda w, a: registry.partner_set_push_queue(actor=a, code=w.platform_y.code, queue="push_slow"),
+        writable("officer_b", "adapter_y", "auditor"),
+    ),
+    ServiceRow(
         "partners.services.people.person_create",
         lambda w, a: people.person_create(
             actor=a, partner_code=w.unit_a.code, username="officer-c", role=Role.OFFICER
