@@ -127,11 +127,13 @@ PRE_CHAIN: list[Any] = [
 
 def formatter(*, json: bool) -> logging.Formatter:
     """The formatter of every handler: JSON lines, or key=value text for a console."""
-    # The console renderer formats tracebacks itself; JSON needs them as one text field.
+    # The console renderer formats tracebacks itself; JSON needs them as one text field. A plain
+    # traceback: the default (rich, with locals) took seconds per exception, holding the worker,
+    # and would print the frames' local values, personal data among them.
     rendering: list[Any] = (
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(sort_keys=True)]
         if json
-        else [structlog.dev.ConsoleRenderer(colors=False)]
+        else [structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=PRE_CHAIN,

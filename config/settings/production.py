@@ -21,6 +21,9 @@ if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 32 characters.")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A kept connection is checked before reuse, so the first query after a PostgreSQL restart
+# does not fail on a connection the server has closed.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CACHES = {"default": env.cache("CACHE_URL")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 if not (AFX_AUDIT_SIGNING_KEY or AFX_AUDIT_SIGNING_KEY_FILE):

@@ -55,7 +55,9 @@ def _ready(process: Process, predicate: Callable[[], bool], timeout: float, tail
 class WorkerProcess:
     """A `celery worker` child process; `stop()` ends it, `kill()` ends it the hard way."""
 
-    def __init__(self, name: str, *extra: str, broker: str | None = None) -> None:
+    def __init__(
+        self, name: str, *extra: str, broker: str | None = None, environment: dict[str, str] | None = None
+    ) -> None:
         broker = broker or settings.CELERY_BROKER_URL
         assert broker.startswith(("redis://", "amqp://")), "integration tests need a real broker"
         env = {
@@ -63,6 +65,7 @@ class WorkerProcess:
             "DATABASE_URL": _database_url(),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "CELERY_BROKER_URL": broker,
+            **(environment or {}),
         }
         self.name = name
         self.process = start(
