@@ -52,6 +52,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
+            # Time windows: `audit.selectors` finds a window's id range from it, index only.
+            models.Index(fields=["created_at", "id"], name="audit_created_idx"),
             models.Index(fields=["actor_id", "id"], name="audit_actor_idx"),
             models.Index(fields=["actor_partner", "id"], name="audit_partner_idx"),
             models.Index(fields=["action", "id"], name="audit_action_idx"),

@@ -7,17 +7,19 @@ is read through `audit.rows`, like the sequencer and the verifier do.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Min, QuerySet
+from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone
 
 from core.errors import Conflict, Invalid, NotFound
 
+from . import signing
 from .anomalies import Finding, find_anomalies
+from .exporters import heads_jsonl
 from .models import AuditEvent, SignedTreeHead, UnsequencedEvent
 from .proofs import MissingTreeNode, consistency_proofs_for, inclusion_proof_for
 from .rows import leaf_bytes, rows_by_ids
@@ -43,6 +45,8 @@ class EventFilters:
     until: datetime | None = None
 
     def apply(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        if self.until is not None:  # a window open to now starts at the newest event: nothing to skip
+            events = _ids_of_window(events, self.since, self.until)
         exact = {
             "actor_id": self.actor,
             "actor_partner": self.partner,
@@ -66,6 +70,26 @@ class EventFilters:
             for name, value in asdict(self).items()
             if value
         }
+
+
+def _ids_of_window(
+    events: QuerySet[AuditEvent], since: datetime | None, until: datetime
+) -> QuerySet[AuditEvent]:
+    """`events` cut to the id range of the events created in [since, until): exactly the same
+    rows once the time filters apply, but a newest-first page of a window months back is then
+    a scan of that range on an index ending in `id`, where PostgreSQL would otherwise walk the
+    primary key down from the newest event past every later one (ids and times rise together,
+    which its estimates do not know). One index-only scan of `audit_created_idx` over the
+    window finds the range: a few milliseconds for a week of a million events.
+
+    `id + 0` keeps PostgreSQL from answering MIN and MAX by walking the primary key too."""
+    window = events.filter(created_at__lt=until)
+    if since is not None:
+        window = window.filter(created_at__gte=since)
+    bounds = window.order_by().aggregate(first=Min(F("id") + 0), last=Max(F("id") + 0))
+    if bounds["first"] is None:
+        return events.none()
+    return events.filter(id__gte=bounds["first"], id__lte=bounds["last"])
 
 
 def event_list(*, actor: Any, filters: EventFilters) -> QuerySet[AuditEvent]:
@@ -175,6 +199,14 @@ def heads_with_consistency(heads: Iterable[SignedTreeHead]) -> Iterable[tuple[Si
             yield from _with_proofs(chunk, previous_size)
             previous_size, chunk = chunk[-1].tree_size, []
     yield from _with_proofs(chunk, previous_size)
+
+
+def heads_export(*, actor: Any) -> Iterator[str]:
+    """The heads export's JSON Lines (`audit.exporters.heads_jsonl`): every head the actor may
+    read, oldest first, each with its consistency proof from the one before, after the keys.
+    What the API's and the console's downloads stream and `python -m audit.verify_export` checks."""
+    heads = heads_with_consistency(head_list(actor=actor).order_by("number"))
+    return heads_jsonl(heads, signing.public_key())
 
 
 def _with_proofs(
