@@ -38,10 +38,15 @@ from zoneinfo import ZoneInfo
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
+from core.errors import Invalid
+
 from .choices import ActorType, Outcome
 from .conf import AnomalySettings, anomaly_settings
 from .models import AuditEvent
 from .vocabulary import Trait, with_trait
+
+MAX_WINDOW = timedelta(days=7)
+DEFAULT_WINDOW = timedelta(days=1)
 
 _FIELDS = ("id", "created_at", "actor_type", "actor_id", "actor_partner", "actor_role", "action", "case_id")
 
@@ -77,6 +82,23 @@ class _Event:
 
 def _events(events: QuerySet[AuditEvent], *extra: str) -> list[Any]:
     return list(events.order_by("created_at", "id").values_list(*_FIELDS, *extra))
+
+
+def anomaly_window(*, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """The window `[since, until)` a report reads: `until` defaults to now, `since` to
+    `DEFAULT_WINDOW` before it; it must be positive and at most `MAX_WINDOW` long, since every
+    detector reads the whole window. The API and the console both ask this, so they refuse
+    the same windows; `Invalid` otherwise."""
+    until = until or timezone.now()
+    try:
+        since = since or until - DEFAULT_WINDOW
+    except OverflowError:  # the default window would start before the calendar does
+        raise Invalid(
+            "Required for a window this early.", fields={"since": ["Required for a window this early."]}
+        ) from None
+    if not timedelta(0) < until - since <= MAX_WINDOW:
+        raise Invalid("The window must be positive and at most 7 days.")
+    return since, until
 
 
 def find_anomalies(*, events: QuerySet[AuditEvent], since: datetime, until: datetime) -> list[Finding]:

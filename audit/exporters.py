@@ -30,8 +30,10 @@ from .rows import Row, rows_of
 from .signing import key_id
 
 if TYPE_CHECKING:
-    from .selectors import EventProof
+    from .selectors import EventProof, HeadConsistency
 
+# What each events export is served as, by the API and the console alike.
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl"}
 EXPORT_COLUMNS = ("leaf_index", *EVENT_FIELDS[:2], "created_at_us", *EVENT_FIELDS[2:])
 HEADS_FORMAT = "AFX-HEADS-v1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -129,6 +131,16 @@ def proof_document(proof: EventProof) -> dict[str, Any]:
         "leaf_hash": b64(leaf_hash(proof.leaf_bytes)),
         "head": head_document(proof.head),
         "proof": [b64(bytes(node)) for node in proof.proof],
+    }
+
+
+def consistency_document(consistency: HeadConsistency) -> dict[str, Any]:
+    """A consistency proof as the API serves it (`GET /api/v1/audit/heads/consistency/`) and
+    the console's page checks it in the browser: both signed heads and the RFC 9162 proof."""
+    return {
+        "from": head_document(consistency.older),
+        "to": head_document(consistency.newer),
+        "proof": [b64(bytes(node)) for node in consistency.proof],
     }
 
 

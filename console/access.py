@@ -35,15 +35,31 @@ CASE_READERS = POLICE | {Role.AUDITOR}
 EVERY_PERSON = frozenset(Role) - {Role.ADAPTER}
 
 
+# Each role's first page (after signing in, and the header's home link): the dashboard is the
+# police's; an answering partner's operator starts at its queue, auditors and administrators
+# at what they read.
+LANDING: dict[str, str] = {
+    Role.OFFICER: "console:dashboard",
+    Role.SUPERVISOR: "console:dashboard",
+    Role.AUDITOR: "console:cases",
+    Role.ADMINISTRATOR: "console:audit-events",
+    Role.OPERATOR: "console:operator-queries",
+}
+
+
+def landing_url(person: Person) -> str:
+    return reverse(LANDING.get(str(acting_role(person)), "console:totp-enrol"))
+
+
 def signed_in_person(request: HttpRequest) -> Person | None:
     """The person of the session, or None (anonymous: adapters sign requests, they have no session)."""
     user = getattr(request, "user", None)
     return user if isinstance(user, Person) and user.is_authenticated else None
 
 
-def second_factor_passed(request: HttpRequest, person: Person) -> bool:
-    """A person with a confirmed device has entered its code in this session."""
-    return not user_has_device(person) or bool(request.user.is_verified())  # type: ignore[union-attr]
+def second_factor_passed(request: HttpRequest, *, enrolled: bool) -> bool:
+    """A person with a confirmed device (`enrolled`) has entered its code in this session."""
+    return not enrolled or bool(request.user.is_verified())  # type: ignore[union-attr]
 
 
 def sign_in_redirect(request: HttpRequest) -> HttpResponseRedirect:
@@ -85,9 +101,10 @@ class ConsoleView(View):
         if person is None:
             denial_record(actor=None, details={"status": 302, "code": "unauthenticated"})
             return sign_in_redirect(request)
-        if not second_factor_passed(request, person):
+        enrolled = user_has_device(person)  # a query per device kind: asked once a request
+        if not second_factor_passed(request, enrolled=enrolled):
             return sign_in_redirect(request)
-        if self.needs_enrolled_factor and settings.AFX_CONSOLE_REQUIRE_TOTP and not user_has_device(person):
+        if self.needs_enrolled_factor and settings.AFX_CONSOLE_REQUIRE_TOTP and not enrolled:
             return HttpResponseRedirect(reverse("console:totp-enrol"))
         if acting_role(person) not in self.allowed_roles:
             denial_record(details={"status": 403, "code": Forbidden.code, "reason": "role"})

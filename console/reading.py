@@ -5,7 +5,7 @@ than the API would to the same person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,12 +15,14 @@ from core.actors import Actor
 from exchange import selectors
 from exchange.choices import OPEN_QUERY_STATUSES, CaseStatus, QueryStatus
 from exchange.kinds import spec_of
-from exchange.models import Case, Query
+from exchange.models import Case, Finding, Hold, Query
 from partners.choices import PartnerKind
 from partners.models import Partner
 from partners.selectors import partner_list
 from privacy.choices import Kind
 from privacy.masking import mask
+from watchlist.choices import EntryStatus
+from watchlist.models import WatchlistEntry, WatchlistListing
 from watchlist.selectors import listing_counts
 
 # Polled by the case page until the query leaves these statuses.
@@ -45,9 +47,82 @@ def dashboard_counts(actor: Actor) -> Dashboard:
     )
 
 
-def cases_shown(actor: Actor) -> QuerySet[Case]:
-    """The cases the person may see, newest first (the first page of them)."""
-    return selectors.case_list(actor).order_by("-opened_at")
+# The dashboard's stop-payments: those ending within this, soonest first, at most so many.
+STOPS_WARNING = timedelta(hours=24)
+STOPS_SHOWN = 50
+# The dashboard's watchlist flags: from the newest queries of the unit's open cases.
+FLAG_SCAN = 500
+FLAGS_SHOWN = 20
+
+
+def stops_expiring(actor: Actor) -> list[Hold]:
+    """The unit's stop-payments in force that end within `STOPS_WARNING`, soonest first
+    (`exchange.selectors.stops_expiring`): each must be followed by a freeze, or sent again
+    while the case has a stop left, before the money moves again."""
+    return list(selectors.stops_expiring(actor, within=STOPS_WARNING)[:STOPS_SHOWN])
+
+
+@dataclass(frozen=True)
+class WatchlistFlag:
+    """A query of one of the unit's open cases whose subject (`in_answer` False) or a value
+    its answer named (True) is listed on the watchlist by `other_cases` cases other than its
+    own, of any unit: a count, never which (`watchlist.selectors.listing_counts`)."""
+
+    query: Query
+    in_answer: bool
+    other_cases: int
+
+
+def watchlist_flags(actor: Actor) -> list[WatchlistFlag]:
+    """The flags of the newest `FLAG_SCAN` queries of the unit's open cases, newest first.
+
+    The values are read by their blind indexes only (nothing is decrypted): the queries'
+    subjects and their answers' findings, counted in one grouped query by the watchlist; a
+    listing by the query's own case (the unit's own entry) is taken off the count, so what
+    is left are other cases that met the same account or number."""
+    queries = list(
+        selectors.query_list(actor)
+        .filter(case__status=CaseStatus.OPEN)
+        .select_related("case")
+        .order_by("-created_at")[:FLAG_SCAN]
+    )
+    values: list[tuple[Query, bytes, bool]] = [
+        (query, bytes(query.subject_index), False) for query in queries if query.subject_index
+    ]
+    by_pk = {query.pk: query for query in queries}
+    found = Finding.objects.filter(query_id__in=list(by_pk)).values_list("query_id", "value_index")
+    values += [(by_pk[query_id], bytes(index), True) for query_id, index in found if index]
+    counts = listing_counts(actor=actor, indexes=(index for _, index, _ in values))
+    own = _own_listings(actor, set(counts))
+    flags: dict[tuple[object, bool], WatchlistFlag] = {}
+    for query, index, in_answer in values:
+        others = counts.get(index, 0) - (1 if (index, query.case_id) in own else 0)
+        known = flags.get((query.pk, in_answer))
+        if others > 0 and (known is None or known.other_cases < others):
+            flags[(query.pk, in_answer)] = WatchlistFlag(query, in_answer, others)
+    shown = sorted(flags.values(), key=lambda flag: (flag.query.created_at, flag.in_answer), reverse=True)
+    return shown[:FLAGS_SHOWN]
+
+
+def _own_listings(actor: Actor, indexes: set[bytes]) -> set[tuple[bytes, object]]:
+    """(value index, case id) of each of the unit's active entries among `indexes` and each
+    case of the unit that listed it (the unit's own entries, through the watchlist's restriction)."""
+    if not indexes:
+        return set()
+    entries = WatchlistEntry.objects.restrict(actor).filter(
+        status=EntryStatus.ACTIVE, value_index__in=indexes
+    )
+    rows = WatchlistListing.objects.filter(entry__in=entries).values_list("entry__value_index", "case_id")
+    return {(bytes(index), case_id) for index, case_id in rows}
+
+
+def cases_shown(actor: Actor, *, number: str = "") -> QuerySet[Case]:
+    """The cases the person may see (`exchange.selectors.case_list`), newest first; those
+    whose number contains `number` when given. The number is the unit's own reference, not
+    personal data, so it may be searched and put in a URL; the title may name people: it is
+    encrypted, so neither searchable nor ever sent in a URL."""
+    cases = selectors.case_list(actor).order_by("-opened_at", "pk")
+    return cases.filter(number__icontains=number) if number else cases
 
 
 def masked_title(case: Case) -> str:

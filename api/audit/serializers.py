@@ -4,21 +4,18 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit import vocabulary
+from audit.anomalies import anomaly_window
 from audit.choices import Outcome
-from audit.exporters import head_document, proof_document
-from audit.selectors import EventFilters, EventProof
-
-MAX_ANOMALY_WINDOW = timedelta(days=7)
-DEFAULT_ANOMALY_WINDOW = timedelta(days=1)
+from audit.exporters import consistency_document, head_document, proof_document
+from audit.selectors import EventFilters, EventProof, HeadConsistency
+from core.errors import Invalid
 
 
 @extend_schema_field(OpenApiTypes.BYTE)
@@ -146,9 +143,12 @@ class ConsistencyOutputSerializer(serializers.Serializer):
             "proof": serializers.ListField(child=Base64Field()),
         }
 
+    def to_representation(self, instance: HeadConsistency) -> dict[str, Any]:
+        return consistency_document(instance)
+
 
 class AnomalyInputSerializer(QueryParamsSerializer):
-    """The window `[since, until)`: positive and at most `MAX_ANOMALY_WINDOW` long."""
+    """The window `[since, until)`: `audit.anomalies.anomaly_window` says which are accepted."""
 
     since = serializers.DateTimeField(
         required=False, help_text="Inclusive. Default: 24 hours before `until`; at most 7 days before it."
@@ -158,13 +158,10 @@ class AnomalyInputSerializer(QueryParamsSerializer):
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        until = data.get("until") or timezone.now()
         try:
-            since = data.get("since") or until - DEFAULT_ANOMALY_WINDOW
-        except OverflowError:  # the default window would start before the calendar does
-            raise serializers.ValidationError({"since": ["Required for a window this early."]}) from None
-        if not timedelta(0) < until - since <= MAX_ANOMALY_WINDOW:
-            raise serializers.ValidationError("The window must be positive and at most 7 days.")
+            since, until = anomaly_window(since=data.get("since"), until=data.get("until"))
+        except Invalid as refused:
+            raise serializers.ValidationError(refused.fields or refused.message) from None
         return {"since": since, "until": until}
 
 

@@ -21,8 +21,8 @@ from rest_framework.views import APIView
 
 from api.pagination import NewestFirstCursorPagination
 from api.schema import refusal
-from audit import selectors, services, signing
-from audit.exporters import heads_jsonl
+from audit import selectors, services
+from audit.exporters import CONTENT_TYPES
 from audit.permissions import AUDIT_READERS
 
 from .pagination import SortKeyCursorPagination
@@ -133,9 +133,8 @@ class TreeHeadExportApi(APIView):
 
     @extend_schema(responses={(200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR)})
     def get(self, request: Request) -> StreamingHttpResponse:
-        heads = selectors.heads_with_consistency(selectors.head_list(actor=request.user).order_by("number"))
         response = StreamingHttpResponse(
-            heads_jsonl(heads, signing.public_key()), content_type="application/jsonl"
+            selectors.heads_export(actor=request.user), content_type="application/jsonl"
         )
         response["Content-Disposition"] = 'attachment; filename="afx-audit-heads.jsonl"'
         return response
@@ -167,8 +166,7 @@ class AuditExportApi(APIView):
         lines = services.events_export(
             actor=request.user, filters=query.filters(), export_format=export_format
         )
-        content_type = "text/csv; charset=utf-8" if export_format == "csv" else "application/jsonl"
-        response = StreamingHttpResponse(lines, content_type=content_type)
+        response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES[export_format])
         response["Content-Disposition"] = f'attachment; filename="afx-audit-events.{export_format}"'
         return response
 

@@ -28,11 +28,14 @@ from api.views import request_actor
 from core.actors import Actor, acting_role
 from core.roles import POLICE_ROLES, Role
 from exchange import selectors
-from exchange.kinds.fields import AccountNumberField
+from exchange.kinds.fields import FREEZE_MAX_DAYS, AccountNumberField
+from exchange.services.trace_nodes import NODE_ACT_KINDS, NodeAct, trace_node_stop
 from exchange.services.traces import MAX_TIERS, TraceRequest, trace_start
 from exchange.traces.export import graph_document
 from exchange.traces.graph import TraceSummary
 from watchlist.selectors import listing_counts
+
+from .serializers import QueryOutputSerializer
 
 TRACE_READERS = POLICE | {Role.AUDITOR}
 
@@ -212,3 +215,36 @@ class TraceExportApi(APIView):
         response = HttpResponse(text, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="afx-trace-{pk}.{export_format}"'
         return response
+
+
+class TraceNodeActInputSerializer(serializers.Serializer):
+    """A stop-payment (the default) or a freeze, which names its decision and waits for a
+    supervisor of the unit; the account, holder and amount are the trace's own."""
+
+    kind = serializers.ChoiceField(choices=list(NODE_ACT_KINDS), default=NODE_ACT_KINDS[0])
+    # The freeze kind's own field (`decision_reference()`), optional here: a stop takes none.
+    decision_reference = serializers.CharField(min_length=3, max_length=80, required=False)
+    period_days = serializers.IntegerField(min_value=1, max_value=FREEZE_MAX_DAYS, default=FREEZE_MAX_DAYS)
+
+
+class TraceNodeStopApi(APIView):
+    """Stop payment out of (or freeze) one account of the trace, at its bank: answered 202 with
+    the query sent (a freeze awaits a supervisor's approval first), masked as every query."""
+
+    allowed_roles = POLICE
+
+    @extend_schema(
+        request=TraceNodeActInputSerializer,
+        responses={
+            202: QueryOutputSerializer,
+            404: refusal("No such trace or account in it, or a trace of another unit (the same answer)."),
+            409: refusal("The account's bank has not answered yet, or an act of the kind is still open."),
+        },
+    )
+    def post(self, request: Request, pk: UUID, node_id: UUID) -> Response:
+        data = TraceNodeActInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        query = trace_node_stop(
+            actor=request_actor(request), trace_id=pk, node_id=node_id, act=NodeAct(**data.validated_data)
+        )
+        return Response(QueryOutputSerializer(query).data, status=status.HTTP_202_ACCEPTED)

@@ -22,4 +22,9 @@ urlpatterns = [
     path("cases/<uuid:pk>/traces/", traces.TraceStartApi.as_view(), name="trace-start"),
     path("traces/<uuid:pk>/", traces.TraceDetailApi.as_view(), name="trace-detail"),
     path("traces/<uuid:pk>/export/", traces.TraceExportApi.as_view(), name="trace-export"),
+    path(
+        "traces/<uuid:pk>/nodes/<uuid:node_id>/stop/",
+        traces.TraceNodeStopApi.as_view(),
+        name="trace-node-stop",
+    ),
 ]

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from console.access import landing_url
 from console.forms import RevealForm
 
 register = template.Library()
@@ -68,6 +72,15 @@ KIND_LABELS = {
 
 
 @register.filter
+def time_left(value: object) -> str:
+    """How long until a moment, to the minute (`3 h 05 min`); a moment passed is `0 h 00 min`."""
+    if not isinstance(value, datetime):
+        return ""
+    minutes = max(0, int((value - timezone.now()).total_seconds() // 60))
+    return str(_("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60})
+
+
+@register.filter
 def kind_label(value: object) -> str:
     return str(KIND_LABELS.get(str(value), value))
 
@@ -81,3 +94,10 @@ def status_label(value: object) -> str:
 def reveal_purposes() -> list[tuple[str, str]]:
     """The purposes a reveal may name, labelled in the page's language."""
     return [(str(code), str(label)) for code, label in RevealForm.base_fields["purpose"].choices]  # type: ignore[attr-defined]
+
+
+@register.simple_tag
+def home_url(person: Any) -> str:
+    """The header's home link: the person's first page (`console.access.landing_url`), the
+    sign-in page for a visitor."""
+    return landing_url(person) if getattr(person, "is_authenticated", False) else reverse("console:sign-in")

@@ -29,21 +29,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from audit.choices import Outcome
 from audit.denials import denial_record
 from audit.services import event_record
-from core.actors import acting_role
-from core.roles import Role
 from partners.models import Person
 
-from ..access import EVERY_PERSON, ConsoleView
+from ..access import EVERY_PERSON, ConsoleView, landing_url
 from ..audit_actions import ConsoleAction
 from ..forms import CodeForm, SignInForm
 from ..sessions import sessions_end
-
-# Each role's first page; the other roles (no pages yet) land on the second factor's.
-LANDING: dict[str, str] = {
-    Role.OFFICER: "console:dashboard",
-    Role.SUPERVISOR: "console:dashboard",
-    Role.AUDITOR: "console:cases",
-}
 
 # Between the password and the code: who passed the password, since when, and which hash.
 PENDING_KEY = "console_pending_second_factor"
@@ -63,7 +54,7 @@ def _wanted(request: HttpRequest) -> str:
 
 def _next_url(request: HttpRequest, person: Person) -> str:
     """Where a sign-in goes: the page asked for, else the first page of the person's role."""
-    return _wanted(request) or reverse(LANDING.get(str(acting_role(person)), "console:totp-enrol"))
+    return _wanted(request) or landing_url(person)
 
 
 class SignInThrottle(SimpleRateThrottle):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +24,7 @@ from core.actors import acting_role
 from core.errors import Conflict, DomainError
 from exchange import selectors
 from exchange.access import access_case_by_id
+from exchange.choices import QueryStatus
 from exchange.kinds.order_lookup import SPEC as ORDER_LOOKUP
 from exchange.querysets import CHANGE
 from exchange.services import cases as case_services
@@ -31,6 +34,7 @@ from exchange.services.queries import MAX_BATCH
 from .. import reading
 from ..access import CASE_READERS, POLICE, ConsoleView
 from ..forms import BatchForm, CaseOpenForm, LookupForm, RevealForm
+from .traces import TraceStartForm
 
 CASES_SHOWN = 50
 
@@ -43,14 +47,31 @@ REFUSALS = {
 
 
 class DashboardView(ConsoleView):
+    """What waits for the unit: counts, its stop-payments about to end (soonest first, each
+    linking to its case) and the queries whose accounts or numbers other cases list."""
+
     allowed_roles = POLICE
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "console/dashboard.html", {"counts": reading.dashboard_counts(self.person)})
+        context = {
+            "counts": reading.dashboard_counts(self.person),
+            "stops": reading.stops_expiring(self.person),
+            "stops_hours": int(reading.STOPS_WARNING.total_seconds() // 3600),
+            "flags": reading.watchlist_flags(self.person),
+        }
+        return render(request, "console/dashboard.html", context)
+
+
+class CaseSearchForm(forms.Form):
+    """The cases list's search, by GET: the case number only, the unit's own reference and
+    no personal data (the title may name people; it is encrypted and never searched)."""
+
+    number = forms.CharField(label=_("Case number"), max_length=64, required=False, strip=True)
 
 
 class CaseListView(ConsoleView):
-    """`GET` the cases the person may see; `POST` (police) opens one (`case_open`) and goes to it."""
+    """`GET` the cases the person may see, `CASES_SHOWN` a page (`?page=`), searched by case
+    number (`?number=`); `POST` (police) opens one (`case_open`) and goes to it."""
 
     allowed_roles = CASE_READERS
 
@@ -58,9 +79,19 @@ class CaseListView(ConsoleView):
         return self._page(request, CaseOpenForm() if acting_role(self.person) in POLICE else None)
 
     def _page(self, request: HttpRequest, form: CaseOpenForm | None, status: int = 200) -> HttpResponse:
-        shown = reading.cases_shown(self.person)[:CASES_SHOWN]
-        cases = [(case, reading.masked_title(case)) for case in shown]
-        return render(request, "console/case_list.html", {"cases": cases, "form": form}, status=status)
+        search = CaseSearchForm(request.GET)
+        number = search.cleaned_data["number"] if search.is_valid() else ""
+        pages = Paginator(reading.cases_shown(self.person, number=number), CASES_SHOWN)
+        page = pages.get_page(request.GET.get("page"))
+        cases = [(case, reading.masked_title(case)) for case in page.object_list]
+        context = {
+            "cases": cases,
+            "form": form,
+            "search": search,
+            "number": number,
+            "page": page,
+        }
+        return render(request, "console/case_list.html", context, status=status)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CaseOpenForm(request.POST)
@@ -103,10 +134,14 @@ class CaseDetailView(ConsoleView):
         *,
         batch_form: BatchForm | None = None,
         batch: list[BatchRow] | None = None,
+        trace_form: TraceStartForm | None = None,
     ) -> HttpResponse:
         case = selectors.case_get(self.person, pk)
         police = acting_role(self.person) in POLICE
         rows = reading.case_queries(self.person, case)
+        # A trace starts from an answered order lookup of the case (`trace_start`'s rule).
+        answered = [q for q in rows if q.kind == ORDER_LOOKUP.name and q.status == QueryStatus.ANSWERED]
+        can_trace = police and case.is_open and bool(answered)
         context = {
             "case": case,
             "title": reading.masked_title(case),
@@ -117,6 +152,9 @@ class CaseDetailView(ConsoleView):
             "batch": batch,
             "batch_limit": f"{MAX_BATCH:,}",
             "can_close": police and case.is_open,
+            "traces": selectors.trace_list(self.person, case.pk),
+            "trace_lookups": reading.queries_shown(self.person, answered, police=police) if can_trace else [],
+            "trace_form": (trace_form or TraceStartForm()) if can_trace else None,
         }
         return render(request, "console/case_detail.html", context, status=status)
 

@@ -78,6 +78,10 @@ ROWS = [
     ServiceRow("audit.selectors.head_list", lambda w, a: list(selectors.head_list(actor=a)), every("ok")),
     ServiceRow("audit.selectors.head_get", _head, READERS),
     ServiceRow("audit.selectors.head_consistency", _consistency, READERS),
+    # The key line for everyone, the heads only for those who may read them (`head_list`).
+    ServiceRow(
+        "audit.selectors.heads_export", lambda w, a: list(selectors.heads_export(actor=a)), every("ok")
+    ),
     ServiceRow("audit.selectors.anomaly_findings", _findings, every("ok")),
     ServiceRow(
         "audit.key_rotation.signing_key_rotate",

@@ -190,14 +190,19 @@ def test_sign_out_everywhere_ends_every_session_and_token(officer):
 
 
 def test_each_role_lands_on_a_page_it_may_open(world):
+    """After signing in, and from the header's home link (the brand), which every page shows."""
     for person, landing in (
+        (world.officer_a, "/console/"),
         (world.auditor, "/console/cases/"),
-        (world.operator_bank, "/console/second-factor/"),
+        (world.administrator, "/console/audit/events/"),
+        (world.operator_bank, "/console/partner/queries/"),
     ):
         client = Client()
         response = sign_in(with_password(person), client)
         assert response.headers["Location"] == landing
-        assert client.get(landing).status_code == 200
+        page = client.get(landing)
+        assert page.status_code == 200
+        assert f'<a class="brand" href="{landing}">' in page.content.decode()
 
 
 def test_sign_in_attempts_share_the_apis_budget_per_address(officer, monkeypatch):

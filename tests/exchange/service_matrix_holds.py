@@ -7,8 +7,10 @@ pending, so approving it is a conflict for the one who reaches it (unit A's supe
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from exchange import selectors
 from exchange.models import Query
 from exchange.services import answers, approvals, holds, queries
 from partners.identity import AdapterPrincipal
@@ -116,5 +118,12 @@ ROWS: list[ServiceRow] = [
         "exchange.services.holds.hold_list",
         lambda w, a: list(holds.hold_list(actor=a, case_id=w.case_a.pk)),
         reaching("officer_a", "supervisor_a", "auditor"),
+    ),
+    # A list restricted to what the actor may see: nobody is refused, the unit's own are kept
+    # (tests/console/test_dashboard.py checks which stops each reader gets).
+    ServiceRow(
+        "exchange.selectors.stops_expiring",
+        lambda w, a: list(selectors.stops_expiring(a, within=timedelta(days=2))),
+        every("ok"),
     ),
 ]

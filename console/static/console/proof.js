@@ -10,55 +10,18 @@
  *              (audit/head_signature.py) under the key whose fingerprint (16 hex digits of
  *              SHA-256 of the raw key) is the head's key_id
  *   link       Ed25519 over "AFX-STH-LINK-v1" || number u64 || the head's bytes (audit/head_chain.py)
- * No inline code, no eval: the Content-Security-Policy allows neither. Texts come from the
- * page's data attributes, translated by Django.
+ * The hashing and signature primitives are audit_crypto.js's (window.AFXAudit), shared with
+ * consistency.js. No inline code, no eval: the Content-Security-Policy allows neither. Texts
+ * come from the page's data attributes, translated by Django.
  */
 (function () {
   "use strict";
 
   var section = document.getElementById("proof");
   if (!section) { return; }
-  var subtle = window.crypto && window.crypto.subtle;
-  var encoder = new TextEncoder();
+  var A = window.AFXAudit;
 
   function text(name) { return section.getAttribute("data-text-" + name) || ""; }
-
-  function fromBase64(value) {
-    if (typeof value !== "string") { throw new Error("not base64"); }
-    var binary = atob(value);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
-    return bytes;
-  }
-
-  function concat(parts) {
-    var length = parts.reduce(function (sum, part) { return sum + part.length; }, 0);
-    var out = new Uint8Array(length);
-    var offset = 0;
-    parts.forEach(function (part) { out.set(part, offset); offset += part.length; });
-    return out;
-  }
-
-  function uint64(value) {
-    var bytes = new Uint8Array(8);
-    new DataView(bytes.buffer).setBigUint64(0, BigInt(value), false);
-    return bytes;
-  }
-
-  function equal(a, b) {
-    if (a.length !== b.length) { return false; }
-    var diff = 0;
-    for (var i = 0; i < a.length; i++) { diff |= a[i] ^ b[i]; }
-    return diff === 0;
-  }
-
-  function hex(bytes) {
-    return Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
-  async function sha256(bytes) { return new Uint8Array(await subtle.digest("SHA-256", bytes)); }
-
-  async function nodeHash(left, right) { return sha256(concat([new Uint8Array([1]), left, right])); }
 
   /* RFC 9162 2.1.3.2: the root computed from a leaf hash and its audit path, or null when the
    * path's length does not fit the index and size (padded or trimmed). */
@@ -68,61 +31,32 @@
     for (var i = 0; i < path.length; i++) {
       if (sn === 0) { return null; }
       if ((fn & 1) || fn === sn) {
-        computed = await nodeHash(path[i], computed);
+        computed = await A.nodeHash(path[i], computed);
         while (fn !== 0 && (fn & 1) === 0) { fn >>= 1; sn >>= 1; }
       } else {
-        computed = await nodeHash(computed, path[i]);
+        computed = await A.nodeHash(computed, path[i]);
       }
       fn >>= 1; sn >>= 1;
     }
     return sn === 0 ? computed : null;
   }
 
-  function headBytes(head) {
-    return concat([encoder.encode("AFX-STH-v1"), uint64(head.tree_size), uint64(head.timestamp_ms), fromBase64(head.root_hash)]);
-  }
-
-  async function keyFor(keyId) {
-    var keys = JSON.parse(section.getAttribute("data-keys") || "[]");
-    for (var i = 0; i < keys.length; i++) {
-      var raw = fromBase64(keys[i].raw);
-      var id = hex(await sha256(raw)).slice(0, 16);
-      if (id === keys[i].id && id === keyId) {
-        return subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]);
-      }
-    }
-    return null;
-  }
-
-  async function verifies(key, signature, message) {
-    if (key === null) { return false; }
-    var bytes = fromBase64(signature);
-    return bytes.length === 64 && subtle.verify({ name: "Ed25519" }, key, bytes, message);
-  }
-
-  /* Each check on its own, so the page says which failed; a malformed field fails its check. */
-  async function attempt(check) {
-    try { return (await check()) === true; } catch (error) { return false; }
-  }
-
   async function check(doc) {
     var head = doc.head || {};
-    var leafHash = await sha256(concat([new Uint8Array([0]), encoder.encode(String(doc.leaf_bytes))]));
+    var leafHash = await A.leafHash(A.encoder.encode(String(doc.leaf_bytes)));
+    var keys = JSON.parse(section.getAttribute("data-keys") || "[]");
     var key = null;
-    try { key = await keyFor(head.key_id); } catch (error) { key = null; }
+    try { key = await A.keyFor(keys, head.key_id); } catch (error) { key = null; }
     return {
-      leaf: await attempt(async function () { return equal(leafHash, fromBase64(doc.leaf_hash)); }),
-      path: await attempt(async function () {
-        var path = (doc.proof || []).map(fromBase64);
-        if (path.some(function (node) { return node.length !== 32; })) { return false; }
+      leaf: await A.attempt(async function () { return A.equal(leafHash, A.fromBase64(doc.leaf_hash)); }),
+      path: await A.attempt(async function () {
+        var path = A.hashes(doc.proof);
+        if (path === null) { return false; }
         var root = await rootFromPath(doc.leaf_index, head.tree_size, leafHash, path);
-        return root !== null && equal(root, fromBase64(head.root_hash));
+        return root !== null && A.equal(root, A.fromBase64(head.root_hash));
       }),
-      signature: await attempt(function () { return verifies(key, head.signature, headBytes(head)); }),
-      link: await attempt(function () {
-        var message = concat([encoder.encode("AFX-STH-LINK-v1"), uint64(head.number), headBytes(head)]);
-        return verifies(key, head.link_signature, message);
-      }),
+      signature: await A.attempt(function () { return A.verifies(key, head.signature, A.headBytes(head)); }),
+      link: await A.attempt(function () { return A.verifies(key, head.link_signature, A.linkBytes(head)); }),
       keyFound: key !== null,
     };
   }
@@ -149,11 +83,7 @@
     show("pending", section.querySelector("[data-testid=proof-result]").textContent);
     var doc;
     try {
-      var response = await fetch(section.getAttribute("data-proof-url"), {
-        credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
-      });
-      if (!response.ok) { throw new Error(String(response.status)); }
-      doc = await response.json();
+      doc = await A.fetchJson(section.getAttribute("data-proof-url"));
     } catch (error) {
       showChecks(null);
       show("unavailable", text("unavailable"));
