@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange.services.queries import MAX_BATCH
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+WINDOW_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # what datetime-local sends, or typed
 # A thousand order numbers of at most 40 characters, with room for a header and line ends.
 MAX_BATCH_BYTES = 64 * 1024
 
@@ -113,7 +114,25 @@ class RejectForm(forms.Form):
     )
 
 
-class EventSearchForm(forms.Form):
+class ShanghaiWindowForm(forms.Form):
+    """`[since, until)` typed in Asia/Shanghai (the console's times), either left out at will;
+    the audit log's search and the anomaly reports take their windows so."""
+
+    since = forms.DateTimeField(label=_("From (inclusive)"), required=False, input_formats=WINDOW_FORMATS)
+    until = forms.DateTimeField(label=_("Until (exclusive)"), required=False, input_formats=WINDOW_FORMATS)
+
+    def _shanghai(self, name: str) -> datetime | None:
+        value: datetime | None = self.cleaned_data.get(name)
+        return None if value is None else value.replace(tzinfo=None).replace(tzinfo=SHANGHAI)
+
+    def clean_since(self) -> datetime | None:
+        return self._shanghai("since")
+
+    def clean_until(self) -> datetime | None:
+        return self._shanghai("until")
+
+
+class EventSearchForm(ShanghaiWindowForm):
     """The audit log's filters, as `GET /api/v1/audit/events/` takes them; times typed in
     Asia/Shanghai. Ids and codes only: no personal value is ever a filter (nor in the URL)."""
 
@@ -126,26 +145,10 @@ class EventSearchForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("allowed", _("Allowed")), ("denied", _("Denied")), ("error", _("Error"))],
     )
-    since = forms.DateTimeField(
-        label=_("From (inclusive)"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-    )
-    until = forms.DateTimeField(
-        label=_("Until (exclusive)"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-    )
 
     def __init__(self, *args: object, actions: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["action"].choices = [("", _("Any")), *actions]  # type: ignore[attr-defined]
-
-    def _shanghai(self, name: str) -> datetime | None:
-        value: datetime | None = self.cleaned_data.get(name)
-        return None if value is None else value.replace(tzinfo=None).replace(tzinfo=SHANGHAI)
-
-    def clean_since(self) -> datetime | None:
-        return self._shanghai("since")
-
-    def clean_until(self) -> datetime | None:
-        return self._shanghai("until")
 
 
 class BatchForm(forms.Form):

@@ -82,9 +82,43 @@ def centre_figures(actor: Actor, first_day: date, last_day: date, unit_code: str
     """The figures of the actor's unit (police), or of every unit or `unit_code`'s (auditors,
     administrators), for the days from `first_day` to `last_day`, both included; the reading
     is recorded. Another unit asked by police is `NotFound`, like a unit that does not exist."""
+    unit = _range_in_scope(actor, first_day, last_day, unit_code)
+    figures = _figures(unit, first_day, last_day)
+    _viewed(actor, figures)
+    return figures
+
+
+def centre_figures_daily(
+    actor: Actor, first_day: date, last_day: date, unit_code: str | None = None
+) -> tuple[Figures, list[Figures]]:
+    """`centre_figures` of the range, and of each of its days (the console's charts): the
+    same scope and refusals, one reading recorded for the whole (`daily`), not one a day."""
+    unit = _range_in_scope(actor, first_day, last_day, unit_code)
+    whole = _figures(unit, first_day, last_day)
+    days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
+    daily = [_figures(unit, day, day) for day in days]
+    _viewed(actor, whole, daily=True)
+    return whole, daily
+
+
+def _range_in_scope(actor: Actor, first_day: date, last_day: date, unit_code: str | None) -> Partner | None:
     if not first_day <= last_day or (last_day - first_day).days >= MAX_DAYS:
         raise Invalid("The range is not valid.", fields={"to": [f"From `from`, at most {MAX_DAYS} days."]})
-    unit = _unit_in_scope(actor, unit_code)
+    return _unit_in_scope(actor, unit_code)
+
+
+def _viewed(actor: Actor, figures: Figures, *, daily: bool = False) -> None:
+    details = {
+        "unit": figures.unit or "*",
+        "from": figures.first_day.isoformat(),
+        "to": figures.last_day.isoformat(),
+    }
+    event_record(
+        actor=actor, action=StatsAction.STATS_VIEWED, details=details | ({"daily": True} if daily else {})
+    )
+
+
+def _figures(unit: Partner | None, first_day: date, last_day: date) -> Figures:
     start, end = day_instants(first_day, last_day)
     traces = Trace.objects.filter(created_at__gte=start, created_at__lt=end)
     holds = Hold.objects.filter(started_at__gte=start, started_at__lt=end)
@@ -107,7 +141,7 @@ def centre_figures(actor: Actor, first_day: date, last_day: date, unit_code: str
         row = held.get(kind, {"made": 0, "total": None})
         return row["made"], (row["total"] or Decimal("0")).quantize(Decimal("0.01"))
 
-    figures = Figures(
+    return Figures(
         first_day=first_day,
         last_day=last_day,
         unit=unit.code if unit else None,
@@ -133,12 +167,6 @@ def centre_figures(actor: Actor, first_day: date, last_day: date, unit_code: str
         outcomes=outcomes,
         watchlist=watchlist_figures(start, end, unit.pk if unit else None),
     )
-    event_record(
-        actor=actor,
-        action=StatsAction.STATS_VIEWED,
-        details={"unit": figures.unit or "*", "from": first_day.isoformat(), "to": last_day.isoformat()},
-    )
-    return figures
 
 
 def _query_tallies(first_day: date, last_day: date, unit: Partner | None) -> dict[Key, Tally]:

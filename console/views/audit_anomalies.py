@@ -9,9 +9,6 @@ Auditors and administrators only (`AUDIT_READERS`). The window is the API's
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +19,11 @@ from audit.permissions import AUDIT_READERS
 from core.errors import Invalid
 
 from ..access import ConsoleView
-from ..forms import SHANGHAI
+from ..forms import ShanghaiWindowForm
 
 FINDINGS_SHOWN = 100
 # As the API: the first events of a finding are shown, its count says how many there are.
 EVIDENCE_SHOWN = 50
-INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 KINDS = {
     "off_hours": _("Outside working hours"),
@@ -39,21 +35,8 @@ KINDS = {
 }
 
 
-class AnomalyWindowForm(forms.Form):
-    """`[since, until)` typed in Asia/Shanghai; either may be left out (the API's defaults)."""
-
-    since = forms.DateTimeField(label=_("From (inclusive)"), required=False, input_formats=INPUT_FORMATS)
-    until = forms.DateTimeField(label=_("Until (exclusive)"), required=False, input_formats=INPUT_FORMATS)
-
-    def _shanghai(self, name: str) -> datetime | None:
-        value: datetime | None = self.cleaned_data.get(name)
-        return None if value is None else value.replace(tzinfo=None).replace(tzinfo=SHANGHAI)
-
-    def clean_since(self) -> datetime | None:
-        return self._shanghai("since")
-
-    def clean_until(self) -> datetime | None:
-        return self._shanghai("until")
+class AnomalyWindowForm(ShanghaiWindowForm):
+    """The report's window; either end may be left out (the API's defaults)."""
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

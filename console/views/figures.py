@@ -1,7 +1,7 @@
 """The unit's figures as charts: order lookups per day, amounts stopped per day, and answer
 times per partner (p50 and p95 against the kind's deadline).
 
-The numbers are `GET /api/v1/stats/`'s, from the same selector (`stats.selectors.centre_figures`,
+The numbers are `GET /api/v1/stats/`'s, from the same selector (`stats.selectors.centre_figures_daily`,
 which decides scope: police their unit's, auditors and administrators every unit's or one's
 with `?unit=`): once for the whole range (answer times, totals) and once a day for the
 series, each a reading recorded as the API's is. The charts are SVG drawn here, on the
@@ -27,7 +27,7 @@ from django.utils.translation import pgettext_lazy
 from core.actors import acting_role
 from core.roles import Role
 from exchange.kinds import spec_for
-from stats.selectors import AnswerTimes, Figures, centre_figures
+from stats.selectors import AnswerTimes, Figures, centre_figures_daily
 
 from ..access import POLICE, ConsoleView
 
@@ -208,8 +208,8 @@ class FiguresView(ConsoleView):
         if not form.is_valid():
             return render(request, "console/figures.html", {"form": form}, status=400)
         first, last, unit = form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["unit"]
-        whole = centre_figures(self.person, first, last, unit or None)
-        daily = [(day, centre_figures(self.person, day, day, unit or None)) for day in _days(first, last)]
+        whole, each_day = centre_figures_daily(self.person, first, last, unit or None)
+        daily = list(zip(_days(first, last), each_day, strict=True))
         lookups = bar_chart(
             "lookups",
             str(_("Order lookups per day")),

@@ -50,8 +50,9 @@ def test_the_figures_page_draws_three_charts_each_with_its_table(world):
     stopped = page[page.index('data-testid="chart-stopped"') :]
     assert f"{today}: ¥1,234.50" in stopped
     assert 'data-testid="figures-stopped">¥1,234.50<' in page
-    # Each day of the series and the range: readings recorded as the API's are.
-    assert AuditEvent.objects.filter(action=StatsAction.STATS_VIEWED).count() == 8
+    # One reading of the range and its days, recorded as the API's are, marked daily.
+    (viewed,) = AuditEvent.objects.filter(action=StatsAction.STATS_VIEWED)
+    assert viewed.details["daily"] is True and viewed.details["unit"] == world.unit_a.code
 
 
 def test_a_bad_range_is_the_forms_error(world):

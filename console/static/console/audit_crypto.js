@@ -127,6 +127,29 @@
     return response.json();
   }
 
+  /* How a verifying page shows its outcome: its words (the section's data-text-* attributes,
+   * in the page's language), the overall result in `resultSelector`, and each
+   * `[data-check]` item passed or failed; `checks` returns the labels of those that failed. */
+  function verdict(section, resultSelector) {
+    function text(name) { return section.getAttribute("data-text-" + name) || ""; }
+    function show(outcome, message) {
+      var result = section.querySelector(resultSelector);
+      result.setAttribute("data-outcome", outcome);
+      result.textContent = message;
+    }
+    function checks(results) {
+      var failed = [];
+      section.querySelectorAll("[data-check]").forEach(function (item) {
+        var passed = results === null ? false : results[item.getAttribute("data-check")] === true;
+        item.setAttribute("data-outcome", passed ? "pass" : "fail");
+        item.querySelector("strong").textContent = text(passed ? "pass" : "fail");
+        if (!passed) { failed.push(item.querySelector(".label").textContent); }
+      });
+      return failed;
+    }
+    return { text: text, show: show, checks: checks };
+  }
+
   window.AFXAudit = {
     attempt: attempt,
     concat: concat,
@@ -141,6 +164,7 @@
     leafHash: leafHash,
     linkBytes: linkBytes,
     nodeHash: nodeHash,
+    verdict: verdict,
     verifies: verifies,
   };
 })();

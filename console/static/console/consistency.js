@@ -18,7 +18,10 @@
   if (!section) { return; }
   var A = window.AFXAudit;
 
-  function text(name) { return section.getAttribute("data-text-" + name) || ""; }
+  var shown = A.verdict(section, "[data-testid=consistency-result]");
+  var text = shown.text;
+  var show = shown.show;
+  var showChecks = shown.checks;
 
   async function headChecks(keys, head) {
     var key = null;
@@ -48,24 +51,6 @@
       }),
       keyFound: first.keyFound && second.keyFound,
     };
-  }
-
-  function show(outcome, message) {
-    var result = section.querySelector("[data-testid=consistency-result]");
-    result.setAttribute("data-outcome", outcome);
-    result.textContent = message;
-  }
-
-  function showChecks(results) {
-    var failed = [];
-    section.querySelectorAll("[data-check]").forEach(function (item) {
-      var name = item.getAttribute("data-check");
-      var passed = results === null ? false : results[name] === true;
-      item.setAttribute("data-outcome", passed ? "pass" : "fail");
-      item.querySelector("strong").textContent = text(passed ? "pass" : "fail");
-      if (!passed) { failed.push(item.querySelector(".label").textContent); }
-    });
-    return failed;
   }
 
   async function run(event) {

@@ -21,7 +21,10 @@
   if (!section) { return; }
   var A = window.AFXAudit;
 
-  function text(name) { return section.getAttribute("data-text-" + name) || ""; }
+  var shown = A.verdict(section, "[data-testid=proof-result]");
+  var text = shown.text;
+  var show = shown.show;
+  var showChecks = shown.checks;
 
   /* RFC 9162 2.1.3.2: the root computed from a leaf hash and its audit path, or null when the
    * path's length does not fit the index and size (padded or trimmed). */
@@ -59,24 +62,6 @@
       link: await A.attempt(function () { return A.verifies(key, head.link_signature, A.linkBytes(head)); }),
       keyFound: key !== null,
     };
-  }
-
-  function show(outcome, message) {
-    var result = section.querySelector("[data-testid=proof-result]");
-    result.setAttribute("data-outcome", outcome);
-    result.textContent = message;
-  }
-
-  function showChecks(results) {
-    var failed = [];
-    section.querySelectorAll("[data-check]").forEach(function (item) {
-      var name = item.getAttribute("data-check");
-      var passed = results === null ? false : results[name] === true;
-      item.setAttribute("data-outcome", passed ? "pass" : "fail");
-      item.querySelector("strong").textContent = text(passed ? "pass" : "fail");
-      if (!passed) { failed.push(item.querySelector(".label").textContent); }
-    });
-    return failed;
   }
 
   async function run() {
