@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -104,8 +105,12 @@ def rows_by_ids(event_ids: Sequence[int]) -> list[Row]:
 
 
 def rows_of(events: QuerySet[AuditEvent]) -> Iterator[tuple[Row, int | None]]:
-    """Each event the queryset selects, by id, as (canonical row, leaf index or None); streamed."""
-    selection, params = events.order_by().values("id").query.sql_with_params()
+    """Each event the queryset selects, by id, as (canonical row, leaf index or None); streamed.
+    A queryset that can select nothing (`.none()`, an empty window) has no SQL: nothing to stream."""
+    try:
+        selection, params = events.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:
+        return
     decode = _decoder()
     sql = (
         f"SELECT {_columns()}, l.leaf_index FROM {EVENTS} e "  # noqa: S608
