@@ -53,16 +53,6 @@ QUERIES_PER_CASE = 3
 LOG_END = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
 LOG_SPAN = timedelta(days=182)
 SHANGHAI_OFFSET = timedelta(hours=8)
-ANSWER = {
-    "status": "answered",
-    "result": {
-        "bank": "East Commercial Bank",
-        "account_number": "6222 0202 0011 2233 445",
-        "holder_name": "李四",
-        "amount": "5200.00",
-        "paid_at": "2026-11-21T10:00:00+08:00",
-    },
-}
 
 
 def timed(call: Callable[[], Any]) -> float:
@@ -87,6 +77,7 @@ def seed_cases(world: Any, cases: int) -> list[tuple[str, int]]:
     from exchange.services import answers
     from partners.identity import AdapterPrincipal
     from tests import factories
+    from tests.exchange.conftest import ANSWER
 
     made = factories.query(world.officer_a, world.case_a, world.platform_x, "PX0000000002")
     template, _ = answers.answer_record(

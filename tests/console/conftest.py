@@ -10,21 +10,10 @@ from exchange.models import Query
 from exchange.services import answers
 from partners.identity import AdapterPrincipal
 from partners.models import Person
+from tests.exchange.conftest import ANSWER, ANSWER_ACCOUNT  # noqa: F401 - the console's tests take them from here
 
 PASSWORD = "correct horse battery staple"
 SIGN_IN = "/console/sign-in/"
-
-ANSWER_ACCOUNT = "6222 0202 0011 2233 445"  # typed where a test searches the answer's account
-ANSWER = {
-    "status": "answered",
-    "result": {
-        "bank": "East Commercial Bank",
-        "account_number": ANSWER_ACCOUNT,
-        "holder_name": "李四",
-        "amount": "5200.00",
-        "paid_at": "2026-11-21T10:00:00+08:00",
-    },
-}
 
 
 def with_password(person: Person) -> Person:

@@ -49,11 +49,12 @@ def answer(world: Any, query: Query, payload: Any = None) -> Query:
     return answered
 
 
+ANSWER_ACCOUNT = "6222 0202 0011 2233 445"  # typed where a test searches the answer's account
 ANSWER = {
     "status": "answered",
     "result": {
         "bank": "East Commercial Bank",
-        "account_number": "6222 0202 0011 2233 445",
+        "account_number": ANSWER_ACCOUNT,
         "holder_name": "李四",
         "amount": "5200.00",
         "paid_at": "2026-11-21T10:00:00+08:00",

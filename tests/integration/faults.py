@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,30 @@ def assert_audit_log_whole() -> int:
     assert report.ok, report.faults
     assert report.leaves == AuditEvent.objects.count(), "an event was not sequenced"
     return report.leaves
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """After a fault: how many queries were answered after the server was up again, the last
+    of them how long after, how many were delivered more than once, the audit log's leaves."""
+
+    answered_after_back: int
+    last_answered_after_back_s: float
+    redelivered: int
+    audit_leaves: int
+
+
+def answered_once_after(finished: Sequence[Query], back_at: datetime) -> Recovery:
+    """Each query answered exactly once and the audit log whole; the recovery since `back_at`."""
+    assert_each_settled_once(finished, "answered", ExchangeAction.QUERY_ANSWERED)
+    leaves = assert_audit_log_whole()
+    late = [seconds(q.answered_at, back_at) for q in finished if q.answered_at and q.answered_at > back_at]
+    return Recovery(
+        answered_after_back=len(late),
+        last_answered_after_back_s=max(late, default=0.0),
+        redelivered=sum(1 for q in finished if q.delivery_attempts > 1),
+        audit_leaves=leaves,
+    )
 
 
 def seconds(later: datetime | None, earlier: datetime) -> float:

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -46,6 +47,7 @@ from tests.integration.faults import (
     PRODUCTION_LOGS,
     PrivatePostgres,
     all_settled,
+    answered_once_after,
     assert_audit_log_whole,
     assert_each_settled_once,
     database_at,
@@ -102,22 +104,16 @@ def test_postgres_restarted_mid_push_lookups_loses_none_and_recovers_within_a_de
         worker.stop()
     for query, order in zip(sorted(finished, key=lambda q: ids.index(q.pk)), orders, strict=True):
         assert_answer_matches(query, "paylink", order)
-    assert_each_settled_once(finished, "answered", ExchangeAction.QUERY_ANSWERED)
-    leaves = assert_audit_log_whole()
-    late = [seconds(q.answered_at, back_at) for q in finished if q.answered_at and q.answered_at > back_at]
-    recovered = max(late, default=0.0)
+    recovery = answered_once_after(finished, back_at)
     report(
         "postgres_restart",
         queries=LOAD,
         open_at_restart=open_before,
         restart_took_s=seconds(back_at, restarted_at),
-        answered_after_back=len(late),
-        last_answered_after_back_s=recovered,
-        redelivered=sum(1 for q in finished if q.delivery_attempts > 1),
-        audit_leaves=leaves,
+        **asdict(recovery),
     )
     assert open_before > 0, "nothing was in flight at the restart"
-    assert recovered <= LOOKUP_DEADLINE_SECONDS
+    assert recovery.last_answered_after_back_s <= LOOKUP_DEADLINE_SECONDS
 
 
 def test_redis_broker_and_cache_restarted_mid_lookups_loses_none(
@@ -162,23 +158,17 @@ def test_redis_broker_and_cache_restarted_mid_lookups_loses_none(
     orders = push_orders + pull_orders
     for query, order in zip(sorted(finished, key=lambda q: ids.index(q.pk)), orders, strict=True):
         assert_answer_matches(query, query.partner.code, order)
-    assert_each_settled_once(finished, "answered", ExchangeAction.QUERY_ANSWERED)
-    leaves = assert_audit_log_whole()
-    late = [seconds(q.answered_at, back_at) for q in finished if q.answered_at and q.answered_at > back_at]
-    recovered = max(late, default=0.0)
+    recovery = answered_once_after(finished, back_at)
     report(
         "redis_restart",
         queries=LOAD,
         open_at_stop=open_before,
         pushes_open_at_stop=pushes_open,
         down_s=seconds(back_at, stopped_at),
-        answered_after_back=len(late),
-        last_answered_after_back_s=recovered,
-        redelivered=sum(1 for q in finished if q.delivery_attempts > 1),
-        audit_leaves=leaves,
+        **asdict(recovery),
     )
     assert pushes_open > 0, "no push was queued or in flight at the restart"
-    assert recovered <= LOOKUP_DEADLINE_SECONDS
+    assert recovery.last_answered_after_back_s <= LOOKUP_DEADLINE_SECONDS
 
 
 GARBAGE = (
@@ -394,20 +384,14 @@ def test_gunicorn_sigkilled_mid_pull_lookups_loses_none(world, platforms):
     orders = sample_order_numbers("swiftpay", LOAD)
     for query, order in zip(sorted(finished, key=lambda q: ids.index(q.pk)), orders, strict=True):
         assert_answer_matches(query, "swiftpay", order)
-    assert_each_settled_once(finished, "answered", ExchangeAction.QUERY_ANSWERED)
-    leaves = assert_audit_log_whole()
-    late = [seconds(q.answered_at, up_at) for q in finished if q.answered_at and q.answered_at > up_at]
-    recovered = max(late, default=0.0)
+    recovery = answered_once_after(finished, up_at)
     report(
         "gunicorn_sigkill",
         queries=LOAD,
         open_at_kill=open_before,
         leased_at_kill=leased_before,
         back_after_kill_s=seconds(up_at, killed_at),
-        answered_after_back=len(late),
-        last_answered_after_back_s=recovered,
-        redelivered=sum(1 for q in finished if q.delivery_attempts > 1),
-        audit_leaves=leaves,
+        **asdict(recovery),
     )
     assert open_before > 0, "nothing was in flight at the kill"
-    assert recovered <= LOOKUP_DEADLINE_SECONDS
+    assert recovery.last_answered_after_back_s <= LOOKUP_DEADLINE_SECONDS
